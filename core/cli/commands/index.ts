@@ -1,0 +1,5 @@
+// The registry of `quantscope` subcommands, one file each (CLI process). Add a command by importing it here.
+import type { Command } from "../command";
+import { verifyGolden } from "./verify-golden";
+
+export const commands: readonly Command[] = [verifyGolden];
