@@ -1,0 +1,291 @@
+// HistogramObserver of PyTorch 2.11 (WASM): histogram accumulation with torch.histc, merging a
+// histogram into a wider range by upsampling (16 sub-bins placed by their mid-points), and the
+// L2-norm `_non_linear_param_search` that picks the clipping range. Every step follows the float32 /
+// float64 precision of PyTorch's tensor and Python arithmetic (noted where it matters).
+// State: `bins` f32 at histPtr, and [min, max] f32 at statePtr ([+inf, -inf] before the first batch).
+import { minMaxF32, reducedMax, reducedMin } from "../util/reduce";
+import { observerQParamsOne } from "../util/qparams";
+
+/** HistogramObserver.upsample_rate in PyTorch 2.11. */
+const UPSAMPLE_RATE: i32 = 16;
+
+/** Element `idx` of torch.linspace(start, end, steps) in float32 (ATen's CPU kernel, scalar path). */
+// @ts-ignore: decorator
+@inline
+function linspaceAt(start: f32, end: f32, step: f32, steps: i32, idx: i32): f32 {
+  return idx < steps / 2 ? start + step * <f32>idx : end - step * <f32>(steps - idx - 1);
+}
+
+// @ts-ignore: decorator
+@inline
+function linspaceStep(start: f32, end: f32, steps: i32): f32 {
+  return (end - start) / <f32>(steps - 1);
+}
+
+/**
+ * torch.histc(x, bins, min=lo, max=hi) added into `out` (f32 counts): elements outside [lo, hi] and
+ * non-finite ones are skipped; the bin is trunc((x - lo) * bins / (hi - lo)) in float32, the last
+ * edge belonging to the last bin. lo == hi widens the range to [lo - 1, hi + 1] as ATen does.
+ */
+function histcAdd(src: usize, n: i32, bins: i32, lo: f32, hi: f32, out: usize): void {
+  let left: f64 = <f64>lo;
+  let right: f64 = <f64>hi;
+  if (left == right) {
+    left -= 1;
+    right += 1;
+  }
+  const l = <f32>left;
+  const r = <f32>right;
+  const width: f32 = r - l;
+  const nb: f32 = <f32>bins;
+  for (let i = 0; i < n; i++) {
+    const x = load<f32>(src + (<usize>i << 2));
+    if (!(x >= l && x <= r)) continue;
+    let pos = <i32>(((x - l) * nb) / width);
+    if (pos == bins) pos = bins - 1;
+    const p = out + (<usize>pos << 2);
+    store<f32>(p, load<f32>(p) + 1);
+  }
+}
+
+/**
+ * `_upscale_histogram`: spreads each old bin over 16 sub-bins, places each sub-bin by its mid-point
+ * (torch.bucketize(right=True) - 1, clamped) into `bins` bins over [newMin, newMax], and adds the
+ * weights (old / 16) in order into `out`, as torch.bincount does.
+ */
+function upscaleInto(hist: usize, bins: i32, oldMin: f32, oldMax: f32, newMin: f32, newMax: f32, edges: usize, out: usize): void {
+  const fine = bins * UPSAMPLE_RATE;
+  const binSize: f32 = (oldMax - oldMin) / <f32>fine;
+  const halfBin: f32 = <f32>0.5 * binSize;
+  const midSteps = fine + 1;
+  const midStep = linspaceStep(oldMin, oldMax, midSteps);
+  const edgeSteps = bins + 1;
+  const edgeStep = linspaceStep(newMin, newMax, edgeSteps);
+  for (let j = 0; j < edgeSteps; j++) store<f32>(edges + (<usize>j << 2), linspaceAt(newMin, newMax, edgeStep, edgeSteps, j));
+  let bucket = 0;
+  for (let k = 0; k < fine; k++) {
+    const mid: f32 = linspaceAt(oldMin, oldMax, midStep, midSteps, k) + halfBin;
+    // Mid-points increase with k, so the upper bound only moves right; re-search locally if not.
+    if (bucket > 0 && !(load<f32>(edges + (<usize>bucket << 2)) <= mid)) bucket = 0;
+    while (bucket < edgeSteps && load<f32>(edges + (<usize>bucket << 2)) <= mid) bucket++;
+    // bucket = number of edges <= mid (upper_bound); minus one, clamped to a real bin.
+    let b = bucket - 1;
+    if (b >= bins) b = bins - 1;
+    if (b < 0) b = 0;
+    const w: f32 = load<f32>(hist + (<usize>(k / UPSAMPLE_RATE) << 2)) / <f32>UPSAMPLE_RATE;
+    const p = out + (<usize>b << 2);
+    store<f32>(p, load<f32>(p) + w);
+  }
+}
+
+/** Sum of `n` f32 rounded to f32 (torch.sum's pairwise sum is this accurate for our sizes). */
+function sumF32(src: usize, n: i32): f32 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += <f64>load<f32>(src + (<usize>i << 2));
+  return <f32>s;
+}
+
+/**
+ * HistogramObserver.forward on `n` floats at src. Infinite values are ignored as PyTorch does; NaNs
+ * are ignored too (PyTorch's result for them is unspecified). scratch holds 3*bins + 1 f32.
+ */
+export function observeHistogram(histPtr: usize, bins: i32, statePtr: usize, src: usize, n: i32, scratch: usize): void {
+  if (n <= 0) return;
+  minMaxF32(src, n);
+  let xMin = reducedMin;
+  let xMax = reducedMax;
+  if (!isFinite(xMin) || !isFinite(xMax)) {
+    // Recompute over the finite elements only.
+    xMin = Infinity;
+    xMax = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = load<f32>(src + (<usize>i << 2));
+      if (!isFinite(v)) continue;
+      if (v < xMin) xMin = v;
+      if (v > xMax) xMax = v;
+    }
+    if (xMin > xMax) return;
+  }
+  const curMin = load<f32>(statePtr);
+  const curMax = load<f32>(statePtr, 4);
+  const histBytes = <usize>bins << 2;
+  if (curMin == Infinity || curMax == -Infinity) {
+    memory.fill(histPtr, 0, histBytes);
+    histcAdd(src, n, bins, xMin, xMax, histPtr);
+    store<f32>(statePtr, xMin);
+    store<f32>(statePtr, xMax, 4);
+    return;
+  }
+  const newMin: f32 = min<f32>(curMin, xMin);
+  const newMax: f32 = max<f32>(curMax, xMax);
+  const update = scratch;
+  memory.fill(update, 0, histBytes);
+  histcAdd(src, n, bins, newMin, newMax, update);
+  if (newMin == curMin && newMax == curMax) {
+    for (let i = 0; i < bins; i++) {
+      const off = <usize>i << 2;
+      store<f32>(histPtr + off, load<f32>(histPtr + off) + load<f32>(update + off));
+    }
+    return;
+  }
+  const transformed = scratch + histBytes;
+  memory.fill(transformed, 0, histBytes);
+  if (curMin == curMax) {
+    // All earlier values were one number: it moves, with the whole count, to its bin in the new range.
+    const count = sumF32(histPtr, bins);
+    const one = scratch + 2 * histBytes;
+    store<f32>(one, curMin);
+    histcAdd(one, 1, bins, newMin, newMax, transformed);
+    for (let i = 0; i < bins; i++) {
+      const off = <usize>i << 2;
+      store<f32>(transformed + off, load<f32>(transformed + off) * count);
+    }
+  } else {
+    upscaleInto(histPtr, bins, curMin, curMax, newMin, newMax, scratch + 2 * histBytes, transformed);
+  }
+  for (let i = 0; i < bins; i++) {
+    const off = <usize>i << 2;
+    store<f32>(histPtr + off, load<f32>(update + off) + load<f32>(transformed + off));
+  }
+  store<f32>(statePtr, newMin);
+  store<f32>(statePtr, newMax, 4);
+}
+
+// @ts-ignore: decorator
+@inline
+function divFloor(a: f32, b: f32): f32 {
+  // c10::div_floor_floating
+  if (b == 0) return a / b;
+  const mod: f32 = a % b;
+  let div: f32 = (a - mod) / b;
+  if (mod != 0 && (b < 0) != (mod < 0)) div -= 1;
+  let floordiv: f32;
+  if (div != 0) {
+    floordiv = Mathf.floor(div);
+    if (div - floordiv > <f32>0.5) floordiv += 1;
+  } else {
+    floordiv = copysign<f32>(0, a / b);
+  }
+  return floordiv;
+}
+
+// @ts-ignore: decorator
+@inline
+function l2Norm(deltaBegin: f32, deltaEnd: f32, density: f32): f32 {
+  const norm: f32 = (deltaEnd * deltaEnd * deltaEnd - deltaBegin * deltaBegin * deltaBegin) / <f32>3;
+  return density * norm;
+}
+
+/** `_compute_quantization_error(start, end)`: the L2 error of clipping to bins [start, end]. */
+function quantizationError(hist: usize, bins: i32, minVal: f32, maxVal: f32, dstBins: i32, start: i32, end: i32): f64 {
+  // Python doubles (from .item()), then float32 tensors.
+  const binWidthD: f64 = (<f64>maxVal - <f64>minVal) / <f64>bins;
+  const dstWidthD: f64 = (binWidthD * <f64>(end - start + 1)) / <f64>dstBins;
+  if (dstWidthD == 0) return 0;
+  const bw = <f32>binWidthD;
+  const dw = <f32>dstWidthD;
+  const half = <f32>(dstWidthD / 2);
+  const lastDst = <f32>(dstBins - 1);
+  const midNorm: f32 = (half * half * half - -half * -half * -half) / <f32>3;
+  let total: f64 = 0;
+  for (let i = 0; i < bins; i++) {
+    const srcBegin: f32 = <f32>(i - start) * bw;
+    const srcEnd: f32 = srcBegin + bw;
+    let dBegin = divFloor(srcBegin, dw);
+    dBegin = dBegin < 0 ? 0 : dBegin > lastDst ? lastDst : dBegin;
+    const dBeginCenter: f32 = (dBegin + <f32>0.5) * dw;
+    let dEnd = divFloor(srcEnd, dw);
+    dEnd = dEnd < 0 ? 0 : dEnd > lastDst ? lastDst : dEnd;
+    const density: f32 = load<f32>(hist + (<usize>i << 2)) / bw;
+    let norm: f32 = l2Norm(srcBegin - dBeginCenter, half, density);
+    norm += (dEnd - dBegin - <f32>1) * (density * midNorm);
+    const dEndCenter: f32 = dEnd * dw + half;
+    norm += l2Norm(-half, srcEnd - dEndCenter, density);
+    total += <f64>norm;
+  }
+  return <f64>(<f32>total);
+}
+
+/**
+ * `_non_linear_param_search`: greedily narrows [start_bin, end_bin] by quantiles in steps of 1e-5
+ * while the L2 quantization error keeps falling. Writes the chosen [min, max] (f32) to rangeOut.
+ * scratch holds `bins` f32 (the cumulative sum).
+ */
+export function histogramSearchRange(histPtr: usize, bins: i32, statePtr: usize, dstBins: i32, scratch: usize, rangeOut: usize): void {
+  const minVal = load<f32>(statePtr);
+  const maxVal = load<f32>(statePtr, 4);
+  const binWidth: f32 = (maxVal - minVal) / <f32>bins;
+  const total: f64 = <f64>sumF32(histPtr, bins);
+  // torch.cumsum accumulates float32 in double on the CPU, storing each prefix as float32.
+  const cSum = scratch;
+  let acc: f64 = 0;
+  for (let i = 0; i < bins; i++) {
+    acc += <f64>load<f32>(histPtr + (<usize>i << 2));
+    store<f32>(cSum + (<usize>i << 2), <f32>acc);
+  }
+  const stepsize: f64 = 1e-5;
+  let alpha: f64 = 0.0;
+  let beta: f64 = 1.0;
+  let startBin = 0;
+  let endBin = bins - 1;
+  let normMin: f64 = Infinity;
+  while (alpha < beta) {
+    const nextAlpha = alpha + stepsize;
+    const nextBeta = beta - stepsize;
+    // Tensor-vs-Python-float comparisons run in float32.
+    const lowQ = <f32>(nextAlpha * total);
+    const highQ = <f32>(nextBeta * total);
+    let l = startBin;
+    let r = endBin;
+    while (l < endBin && load<f32>(cSum + (<usize>l << 2)) < lowQ) l++;
+    while (r > startBin && load<f32>(cSum + (<usize>r << 2)) > highQ) r--;
+    let nextStart = startBin;
+    let nextEnd = endBin;
+    if (l - startBin > endBin - r) {
+      nextStart = l;
+      alpha = nextAlpha;
+    } else {
+      nextEnd = r;
+      beta = nextBeta;
+    }
+    if (nextStart == startBin && nextEnd == endBin) continue;
+    const norm = quantizationError(histPtr, bins, minVal, maxVal, dstBins, nextStart, nextEnd);
+    if (norm > normMin) break;
+    normMin = norm;
+    startBin = nextStart;
+    endBin = nextEnd;
+  }
+  store<f32>(rangeOut, minVal + binWidth * <f32>startBin);
+  store<f32>(rangeOut, minVal + binWidth * <f32>(endBin + 1), 4);
+}
+
+/**
+ * HistogramObserver.calculate_qparams: search the range, then `_calculate_qparams` on it. Unobserved
+ * gives 1.0 / 0. rangeOut receives the searched [min, max]; scratch holds `bins` f32.
+ */
+export function histogramQParams(
+  histPtr: usize,
+  bins: i32,
+  statePtr: usize,
+  dstBins: i32,
+  quantMin: f64,
+  quantMax: f64,
+  flags: i32,
+  eps: f32,
+  scratch: usize,
+  rangeOut: usize,
+  scaleOut: usize,
+  zpOut: usize,
+): void {
+  const minVal = load<f32>(statePtr);
+  const maxVal = load<f32>(statePtr, 4);
+  if (minVal == Infinity && maxVal == -Infinity) {
+    store<f32>(scaleOut, 1.0);
+    store<i32>(zpOut, 0);
+    store<f32>(rangeOut, minVal);
+    store<f32>(rangeOut, maxVal, 4);
+    return;
+  }
+  histogramSearchRange(histPtr, bins, statePtr, dstBins, scratch, rangeOut);
+  observerQParamsOne(load<f32>(rangeOut), load<f32>(rangeOut, 4), quantMin, quantMax, flags, eps, scaleOut, zpOut);
+}
