@@ -15,3 +15,8 @@ export { observeMinMax } from "./observers/minmax";
 export { observeMovingAverageMinMax, observeMovingAveragePerChannelMinMax } from "./observers/moving-average";
 export { observePerChannelMinMax } from "./observers/per-channel";
 export { observeHistogram, histogramQParams } from "./observers/histogram";
+export { qgemm_packed_bytes, qgemm_pack_weights } from "./qkernels/gemm";
+export { qlinear_thread } from "./qkernels/linear";
+export { qconv_nhwc_thread, qconv_gemm_thread } from "./qkernels/conv";
+export { qdepthwise_pack_weights, qdepthwise_plane_stride, qdepthwise_thread } from "./qkernels/depthwise";
+export { qlinear_reference, qconv2d_reference } from "./qkernels/gemm-reference";

@@ -1,0 +1,185 @@
+// Int8 GEMM core for quantized linear and conv (WASM, SIMD128): weight packing, the 4x8 register-tile
+// micro-kernel on i32x4.dot_i16x8_s, and the L2-blocked driver with the fused requantization epilogue.
+//
+// Packed weight layout (built once per layer by qgemm_pack_weights): for each group, panels of 8 output
+// columns; inside a panel, for each pair p of reduction indices (k = 2p, 2p + 1), 32 bytes =
+// two blocks of 4 columns x 2 i16 values (w[n][2p] - wzp[n], w[n][2p+1] - wzp[n]). A row of widened
+// activations is i16 (x - x_zp), KP pairs long. `v128.load32_splat` of one activation pair dotted with a
+// 16-byte weight block gives partial sums for 4 columns, so no horizontal reductions are needed.
+// Every product and pair sum is exact in i32 (|x - zp|, |w - zp| <= 255).
+import { requant4, narrow8 } from "../util/requant-epilogue";
+
+/** Bytes of one group's packed weights. */
+export function qgemm_packed_bytes(n: i32, k: i32): i32 {
+  const np = (n + 7) & ~7;
+  const kp = (k + 1) >> 1;
+  return np * kp * 4;
+}
+
+/**
+ * Packs `groups` int8 matrices [n][k] stored one after another at `src` (row r of group g at
+ * src + (g * n + r) * k) into `dst`. `zps` holds one i32 zero point per row of all groups.
+ */
+export function qgemm_pack_weights(src: usize, zps: usize, groups: i32, n: i32, k: i32, dst: usize): void {
+  const np = (n + 7) & ~7;
+  const kp = (k + 1) >> 1;
+  const groupBytes = <usize>np * kp * 4;
+  memory.fill(dst, 0, groupBytes * groups);
+  for (let g = 0; g < groups; g++) {
+    const gdst = dst + <usize>g * groupBytes;
+    for (let r = 0; r < n; r++) {
+      const row = g * n + r;
+      const zp = load<i32>(zps + (<usize>row << 2));
+      const srow = src + <usize>row * k;
+      const panel = r >> 3;
+      const half = (r >> 2) & 1;
+      const col = r & 3;
+      const base = gdst + <usize>panel * kp * 32 + half * 16 + col * 4;
+      for (let kk = 0; kk < k; kk++) {
+        const v = <i32>load<i8>(srow + kk) - zp;
+        store<i16>(base + <usize>(kk >> 1) * 32 + ((kk & 1) << 1), <i16>v);
+      }
+    }
+  }
+}
+
+/** Widens rows of uint8 activations (row stride `lda` bytes) to i16 (x - zp), KP pairs per row, zero-padded. */
+export function widenRows(src: usize, lda: i32, rows: i32, k: i32, kp: i32, zp: i32, dst: usize): void {
+  const zpv = i16x8.splat(<i16>zp);
+  const rowBytes = <usize>kp << 2;
+  for (let r = 0; r < rows; r++) {
+    const s = src + <usize>r * lda;
+    const d = dst + <usize>r * rowBytes;
+    let kk = 0;
+    for (; kk + 16 <= k; kk += 16) {
+      const v = v128.load(s + kk);
+      v128.store(d + (<usize>kk << 1), i16x8.sub(i16x8.extend_low_i8x16_u(v), zpv));
+      v128.store(d + (<usize>kk << 1), i16x8.sub(i16x8.extend_high_i8x16_u(v), zpv), 16);
+    }
+    for (; kk < k; kk++) store<i16>(d + (<usize>kk << 1), <i16>(<i32>load<u8>(s + kk) - zp));
+    if (k & 1) store<i16>(d + (<usize>k << 1), 0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function storeTileRow(
+  c0: v128,
+  c1: v128,
+  mode: i32,
+  bint: usize,
+  a: usize,
+  bf: usize,
+  cc: usize,
+  off: usize,
+  zp: v128,
+  lo: v128,
+  hi: v128,
+  dst: usize,
+): void {
+  if (mode == 0) {
+    const q0 = requant4(c0, bint, a, bf, cc, off, zp, lo, hi);
+    const q1 = requant4(c1, bint, a, bf, cc, off + 16, zp, lo, hi);
+    v128.store64_lane(dst, narrow8(q0, q1), 0);
+  } else {
+    // Float output (dynamic linear): acc * a + bf, no rounding.
+    let f0 = f32x4.convert_i32x4_s(i32x4.add(c0, v128.load(bint + off)));
+    let f1 = f32x4.convert_i32x4_s(i32x4.add(c1, v128.load(bint + off + 16)));
+    f0 = f32x4.add(f32x4.mul(f0, v128.load(a + off)), v128.load(bf + off));
+    f1 = f32x4.add(f32x4.mul(f1, v128.load(a + off + 16)), v128.load(bf + off + 16));
+    v128.store(dst, f0);
+    v128.store(dst, f1, 16);
+  }
+}
+
+/**
+ * Computes `rows` x NP outputs of one group: rows of widened activations at `a16` (KP pairs each) times
+ * the packed panels at `w`. Writes row-major into `out` with a row stride of NP elements (bytes in
+ * uint8 mode, f32 in float mode). Epilogue constants are NP-long arrays for this group.
+ */
+export function gemmBlock(
+  a16: usize,
+  rows: i32,
+  kp: i32,
+  w: usize,
+  np: i32,
+  mode: i32,
+  bint: usize,
+  ea: usize,
+  ebf: usize,
+  ecc: usize,
+  outZp: i32,
+  lo: i32,
+  hi: i32,
+  out: usize,
+): void {
+  const zp = i32x4.splat(outZp);
+  const loZ = i32x4.splat(lo - outZp);
+  const hiZ = i32x4.splat(hi - outZp);
+  const rowBytes = <usize>kp << 2;
+  const panelBytes = <usize>kp << 5;
+  const elem: usize = mode == 0 ? 1 : 4;
+  const outRow = <usize>np * elem;
+  for (let j = 0; j < np; j += 8) {
+    const wp = w + <usize>(j >> 3) * panelBytes;
+    const wEnd = wp + panelBytes;
+    const off = <usize>j << 2;
+    const outCol = out + <usize>j * elem;
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      let a0 = a16 + <usize>r * rowBytes;
+      let a1 = a0 + rowBytes;
+      let a2 = a1 + rowBytes;
+      let a3 = a2 + rowBytes;
+      let c00 = i32x4.splat(0);
+      let c01 = i32x4.splat(0);
+      let c10 = i32x4.splat(0);
+      let c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0);
+      let c21 = i32x4.splat(0);
+      let c30 = i32x4.splat(0);
+      let c31 = i32x4.splat(0);
+      let pw = wp;
+      while (pw < wEnd) {
+        const w0 = v128.load(pw);
+        const w1 = v128.load(pw, 16);
+        let x = v128.load32_splat(a0);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
+        x = v128.load32_splat(a1);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0));
+        c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+        x = v128.load32_splat(a2);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0));
+        c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+        x = v128.load32_splat(a3);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0));
+        c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
+        a0 += 4;
+        a1 += 4;
+        a2 += 4;
+        a3 += 4;
+        pw += 32;
+      }
+      const d = outCol + <usize>r * outRow;
+      storeTileRow(c00, c01, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d);
+      storeTileRow(c10, c11, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + outRow);
+      storeTileRow(c20, c21, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 2 * outRow);
+      storeTileRow(c30, c31, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 3 * outRow);
+    }
+    for (; r < rows; r++) {
+      let a0 = a16 + <usize>r * rowBytes;
+      let c00 = i32x4.splat(0);
+      let c01 = i32x4.splat(0);
+      let pw = wp;
+      while (pw < wEnd) {
+        const x = v128.load32_splat(a0);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, v128.load(pw)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, v128.load(pw, 16)));
+        a0 += 4;
+        pw += 32;
+      }
+      storeTileRow(c00, c01, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, outCol + <usize>r * outRow);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// Thread pool for the int8 kernels over shared WASM memory (runs in the process that owns the core).
+// Workers instantiate the same WebAssembly.Module with the same shared memory and never run the start
+// function: the main instance owns the allocator, workers only execute kernels on pointers the main
+// thread allocated. Dispatch goes through a small control block in linear memory with Atomics
+// (wait/notify), so a job costs microseconds, not a message round trip.
+// This file is environment-neutral: the caller passes a `spawn` function that starts a worker running
+// KERNEL_WORKER_SOURCE (Node: core/src/node/kernel-threads.ts; a browser would use a Blob URL).
+import type { WasmCore } from "./core";
+
+/** Kernel entry points a pool can run; each has the signature (desc, thread, threads). */
+export const POOL_KERNELS = [
+  "qlinear_thread",
+  "qconv_nhwc_thread",
+  "qconv_gemm_thread",
+  "qdepthwise_thread",
+] as const;
+export type PoolKernel = (typeof POOL_KERNELS)[number];
+
+/** Control block words (Int32Array over linear memory). */
+const SEQ = 0;
+const FN = 1;
+const DESC = 2;
+const THREADS = 3;
+const PENDING = 4;
+const ERROR = 5;
+const STOP = 6;
+const CONTROL_WORDS = 16;
+
+/** What a worker receives at start-up. */
+export interface KernelWorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  index: number;
+  kernels: readonly string[];
+}
+
+export interface KernelWorkerHandle {
+  terminate(): void;
+}
+
+export type SpawnKernelWorker = (init: KernelWorkerInit) => KernelWorkerHandle;
+
+/**
+ * Runs kernels on `threads` threads: the calling thread plus `threads - 1` workers. `run` blocks the
+ * caller until every thread finished (Atomics.wait: fine in Node's main thread and in workers).
+ */
+export class KernelThreadPool {
+  private closed = false;
+
+  private constructor(
+    private readonly core: WasmCore,
+    private readonly control: number,
+    private readonly workers: KernelWorkerHandle[],
+  ) {}
+
+  /** Starts `threads - 1` workers; resolves once all of them instantiated the module. */
+  static async create(core: WasmCore, threads: number, spawn: SpawnKernelWorker): Promise<KernelThreadPool> {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    const control = core.alloc(CONTROL_WORDS * 4);
+    core.i32(control, CONTROL_WORDS).fill(0);
+    const workers: KernelWorkerHandle[] = [];
+    for (let i = 1; i < threads; i++) {
+      workers.push(spawn({ module: core.module, memory: core.memory, control, index: i, kernels: POOL_KERNELS }));
+    }
+    const pool = new KernelThreadPool(core, control, workers);
+    // Each worker bumps PENDING once ready; wait (asynchronously) until all have.
+    const ctl = pool.ctl();
+    const deadline = Date.now() + 30000;
+    while (Atomics.load(ctl, PENDING) < workers.length) {
+      if (Date.now() > deadline) {
+        pool.close();
+        throw new Error("kernel worker threads did not start within 30 s");
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    Atomics.store(ctl, PENDING, 0);
+    return pool;
+  }
+
+  /** Threads a job runs on (the caller included). */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  private ctl(): Int32Array {
+    return new Int32Array(this.core.memory.buffer, this.control, CONTROL_WORDS);
+  }
+
+  /** Runs `kernel(desc, t, T)` for t = 0..T-1, T = min(threads, this.threads); returns when all are done. */
+  run(kernel: PoolKernel, desc: number, threads = this.threads): void {
+    const exports = this.core.exports as unknown as Record<string, (d: number, t: number, n: number) => void>;
+    const fn = exports[kernel];
+    const total = Math.max(1, Math.min(threads, this.threads));
+    if (total === 1 || this.closed) {
+      this.core.guard(() => fn(desc, 0, 1));
+      return;
+    }
+    const ctl = this.ctl();
+    Atomics.store(ctl, FN, POOL_KERNELS.indexOf(kernel));
+    Atomics.store(ctl, DESC, desc);
+    Atomics.store(ctl, THREADS, total);
+    Atomics.store(ctl, ERROR, 0);
+    Atomics.store(ctl, PENDING, this.workers.length);
+    Atomics.add(ctl, SEQ, 1);
+    Atomics.notify(ctl, SEQ);
+    let failure: unknown;
+    try {
+      this.core.guard(() => fn(desc, 0, total));
+    } catch (e) {
+      failure = e;
+    }
+    for (;;) {
+      const left = Atomics.load(ctl, PENDING);
+      if (left === 0) break;
+      Atomics.wait(ctl, PENDING, left, 1000);
+    }
+    if (failure) throw failure;
+    if (Atomics.load(ctl, ERROR) !== 0) throw new Error(`${kernel} failed on a worker thread`);
+  }
+
+  /** Stops the workers; later runs execute on the calling thread only. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const ctl = this.ctl();
+    Atomics.store(ctl, STOP, 1);
+    Atomics.add(ctl, SEQ, 1);
+    Atomics.notify(ctl, SEQ);
+    for (const w of this.workers) w.terminate();
+  }
+}
+
+/**
+ * Source of the worker (plain JavaScript, CommonJS, runs in a Node worker_threads Worker with
+ * `eval: true`). It instantiates the module on the shared memory without calling `_initialize`, then
+ * loops: wait for a new sequence number, run its share, count down PENDING.
+ */
+export const KERNEL_WORKER_SOURCE = `
+"use strict";
+const { workerData } = require("node:worker_threads");
+const { module, memory, control, index, kernels } = workerData;
+const env = { memory };
+for (const imp of WebAssembly.Module.imports(module)) {
+  if (imp.module === "env" && imp.kind === "function" && !(imp.name in env)) {
+    env[imp.name] = () => { throw new Error("the WASM core aborted in a kernel worker (" + imp.name + ")"); };
+  }
+}
+const instance = new WebAssembly.Instance(module, { env });
+const fns = kernels.map((k) => instance.exports[k]);
+const ctl = new Int32Array(memory.buffer, control, ${CONTROL_WORDS});
+let seen = Atomics.load(ctl, ${SEQ});
+Atomics.add(ctl, ${PENDING}, 1);
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  const seq = Atomics.load(ctl, ${SEQ});
+  if (seq === seen) continue;
+  seen = seq;
+  if (Atomics.load(ctl, ${STOP}) !== 0) break;
+  const threads = Atomics.load(ctl, ${THREADS});
+  if (index < threads) {
+    try {
+      fns[Atomics.load(ctl, ${FN})](Atomics.load(ctl, ${DESC}), index, threads);
+    } catch (e) {
+      Atomics.store(ctl, ${ERROR}, 1);
+    }
+  }
+  if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
+}
+`;
