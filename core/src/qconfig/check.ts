@@ -4,15 +4,17 @@
 import type { Finding, Fix, Range, Severity, TextEdit } from "../diagnostics";
 import { backendReducesActivationRange, defaultOpTypeConfigs } from "./defaults";
 import {
+  getOwn,
   LineIndex,
   parseJson,
+  setOwn,
   propertyOf,
   type JsonObjectNode,
   type JsonPropertyNode,
   type JsonValueNode,
 } from "./json-ast";
 import { backendOf, finalizeObserver, mergeObserverConfig, resolveGlobal } from "./resolve";
-import { KNOWN_OP_TYPES, QCONFIG_SCHEMA, type SchemaNode } from "./schema";
+import { OBSERVER_CONFIG_SCHEMA, QCONFIG_SCHEMA, type SchemaNode } from "./schema";
 import {
   dtypeRange,
   isMovingAverageObserver,
@@ -138,12 +140,12 @@ function validate(ctx: Context, node: JsonValueNode, schema: SchemaNode, path: s
           ctx.report("QS805", "error", `duplicate key "${key}": JSON parsers keep only the last one`, prop.key.offset, prop.key.length);
         }
         seen.set(key, prop);
-        const sub = schema.properties?.[key] ?? schema.additionalProperties;
+        const sub = getOwn(schema.properties, key) ?? schema.additionalProperties;
         if (!sub) {
           reportUnknownKey(ctx, prop, Object.keys(schema.properties ?? {}), node, where);
           continue;
         }
-        if (schema.suggestedKeys && !schema.properties?.[key] && !(schema.suggestedKeys as readonly string[]).includes(key)) {
+        if (schema.suggestedKeys && !getOwn(schema.properties, key) && !(schema.suggestedKeys as readonly string[]).includes(key)) {
           const s = suggest(key, schema.suggestedKeys);
           ctx.report(
             "QS840",
@@ -156,7 +158,7 @@ function validate(ctx: Context, node: JsonValueNode, schema: SchemaNode, path: s
         }
         if (!prop.value) continue;
         const v = validate(ctx, prop.value, sub, [...path, key]);
-        if (v !== undefined) out[key] = v;
+        if (v !== undefined) setOwn(out, key, v);
       }
       return out;
     }
@@ -247,7 +249,7 @@ const PYTORCH_SPELLINGS: Record<string, string> = {
 
 function reportUnknownKey(ctx: Context, prop: JsonPropertyNode, known: string[], _obj: JsonObjectNode, where: string): void {
   const key = prop.key.value;
-  const mapped = PYTORCH_SPELLINGS[key];
+  const mapped = getOwn(PYTORCH_SPELLINGS, key);
   const s = mapped && known.includes(mapped) ? mapped : suggest(key, known);
   const place = where === "the file" ? "at the top level" : `in ${where}`;
   ctx.report(
@@ -279,7 +281,7 @@ const PYTORCH_VALUES: Record<string, string> = {
 function suggestEnum(value: string, values: string[]): string | undefined {
   const bare = value.replace(/^torch\.(ao\.quantization\.(observer\.)?)?/, "").toLowerCase();
   if (values.includes(bare)) return bare;
-  const mapped = PYTORCH_VALUES[bare.replace(/[_\s]/g, "")];
+  const mapped = getOwn(PYTORCH_VALUES, bare.replace(/[_\s]/g, ""));
   if (mapped && values.includes(mapped)) return mapped;
   return suggest(value, values);
 }
@@ -356,7 +358,7 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
       } else {
         base = role === "activation" ? resolvedGlobal.activation : resolvedGlobal.weight;
         baseName = "global";
-        const d = opType ? opDefaults[opType] : undefined;
+        const d = opType ? getOwn(opDefaults, opType) : undefined;
         const dPart = d?.[role];
         if (dPart && !("observer" in dPart && (dPart.observer === "fixed_qparams" || dPart.observer === "reuse_input"))) {
           base = { ...(dPart as ObserverConfig) };
@@ -381,6 +383,9 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
 
 function checkSite(ctx: Context, site: Site, backend: Backend): void {
   const { written, role } = site;
+  // A known field with an invalid value already has its finding; judging combinations without it would mislead.
+  const fieldKeys = Object.keys(OBSERVER_CONFIG_SCHEMA.properties ?? {}) as (keyof ObserverConfig)[];
+  if (fieldKeys.some((k) => propertyOf(site.obj, k) && written[k] === undefined)) return;
   const e = mergeObserverConfig(site.base, written);
   const r = finalizeObserver(e);
   const field = (k: keyof ObserverConfig) => propertyOf(site.obj, k);
@@ -448,6 +453,7 @@ function checkSite(ctx: Context, site: Site, backend: Backend): void {
   }
 
   // QS813 / QS814 / QS815: the integer range.
+  let rangeInvalid = false;
   const hasMin = e.quantMin !== undefined;
   const hasMax = e.quantMax !== undefined;
   if (hasMin && hasMax && isWritten("quantMin", "quantMax", "dtype")) {
@@ -456,6 +462,7 @@ function checkSite(ctx: Context, site: Site, backend: Backend): void {
     const [lo, hi] = dtypeRange(r.dtype);
     const minNode = anchor("quantMin", "quantMax", "dtype");
     const maxNode = anchor("quantMax", "quantMin", "dtype");
+    rangeInvalid = qmin >= qmax || qmin < lo || qmax > hi || qmin > 0 || qmax < 0;
     if (qmin >= qmax) {
       ctx.report("QS813", "error", `${where}: quantMin ${qmin} must be less than quantMax ${qmax}`, minNode.offset, minNode.length);
     } else if (qmin < lo || qmax > hi) {
@@ -584,8 +591,9 @@ function checkSite(ctx: Context, site: Site, backend: Backend): void {
   }
 
   // QS823: calibrating an op whose output range is fixed by its math.
-  if (role === "activation" && site.opType && defaultOpTypeConfigs(backend)[site.opType]?.activation && isWritten("observer")) {
-    const d = defaultOpTypeConfigs(backend)[site.opType].activation;
+  const fixedDefault = site.opType ? getOwn(defaultOpTypeConfigs(backend), site.opType)?.activation : undefined;
+  if (role === "activation" && fixedDefault && isWritten("observer")) {
+    const d = fixedDefault;
     if (d && "observer" in d && d.observer === "fixed_qparams") {
       const at = anchor("observer");
       ctx.report(
@@ -599,7 +607,7 @@ function checkSite(ctx: Context, site: Site, backend: Backend): void {
   }
 
   // QS830-QS832: reduce_range and the backend.
-  if (role === "activation" && r.dtype === "quint8" && backendReducesActivationRange(backend) && r.quantMax - r.quantMin > 127 && isWritten("reduceRange", "quantMin", "quantMax", "dtype", "observer")) {
+  if (role === "activation" && r.dtype === "quint8" && backendReducesActivationRange(backend) && r.quantMax - r.quantMin > 127 && !rangeInvalid && isWritten("reduceRange", "quantMin", "quantMax", "dtype", "observer")) {
     const at = anchor("reduceRange", "quantMax", "quantMin", "dtype", "observer");
     ctx.report(
       "QS830",

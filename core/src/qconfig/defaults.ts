@@ -92,7 +92,7 @@ export function defaultOpTypeConfigs(backend: Backend): Record<string, OpTypeDef
     // Output in [0, 1) or (-1, 1): the range is known, calibration would only add error. (These ops have no
     // weights; the weight entry mirrors PyTorch's mapping.)
     Sigmoid: { activation: SIGMOID_QPARAMS, weight: PER_TENSOR_SYMMETRIC_WEIGHT, torchKeys: ["torch.nn.Sigmoid", "torch.sigmoid", "'sigmoid'", "'sigmoid_'"] },
-    HardSigmoid: { activation: SIGMOID_QPARAMS, weight: PER_TENSOR_SYMMETRIC_WEIGHT, weight: PER_TENSOR_SYMMETRIC_WEIGHT, torchKeys: ["torch.nn.Hardsigmoid", "F.hardsigmoid", "'hardsigmoid'", "'hardsigmoid_'"] },
+    HardSigmoid: { activation: SIGMOID_QPARAMS, weight: PER_TENSOR_SYMMETRIC_WEIGHT, torchKeys: ["torch.nn.Hardsigmoid", "F.hardsigmoid", "'hardsigmoid'", "'hardsigmoid_'"] },
     Softmax: { activation: SIGMOID_QPARAMS, weight: PER_TENSOR_SYMMETRIC_WEIGHT, torchKeys: ["torch.nn.Softmax"] },
     Tanh: { activation: TANH_QPARAMS, weight: PER_TENSOR_SYMMETRIC_WEIGHT, torchKeys: ["torch.nn.Tanh", "torch.tanh", "'tanh'", "'tanh_'"] },
     Reshape: { activation: { observer: "reuse_input" }, weight: null, torchKeys: ["'reshape'"] },

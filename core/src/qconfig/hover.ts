@@ -46,7 +46,8 @@ export function qconfigHover(text: string, position: Position, options: CheckOpt
   }
   // Under opTypes: PyTorch's own default for that op type.
   if (path.length === 2 && path[0] === "opTypes") {
-    const d = defaultOpTypeConfigs(backendOf(analysis.value, options))[key];
+    const defaults = defaultOpTypeConfigs(backendOf(analysis.value, options));
+    const d = Object.hasOwn(defaults, key) ? defaults[key] : undefined;
     if (d) parts.push(`PyTorch's default mapping gives ${key} its own qconfig (${d.torchKeys.join(", ")}).`);
   }
   const effective = effectiveFor(analysis.value, path, options);

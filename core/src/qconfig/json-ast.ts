@@ -405,13 +405,23 @@ function describe(t: Token, text: string): string {
 
 // ---- queries ----
 
+/** Sets an own enumerable property, even for keys such as "__proto__" (as JSON.parse does). */
+export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** `o[key]` only when it is o's own property (never Object.prototype's "constructor" or "toString"). */
+export function getOwn<T>(o: Record<string, T> | undefined, key: string): T | undefined {
+  return o && Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
 /** The JSON value of a node, as JSON.parse would give it (undefined for missing parts). */
 export function nodeValue(node: JsonValueNode | undefined): unknown {
   if (!node) return undefined;
   switch (node.type) {
     case "object": {
       const o: Record<string, unknown> = {};
-      for (const p of node.properties) if (p.value) o[p.key.value] = nodeValue(p.value);
+      for (const p of node.properties) if (p.value) setOwn(o, p.key.value, nodeValue(p.value));
       return o;
     }
     case "array":

@@ -109,7 +109,8 @@ export function resolveNodeQConfig(
 
   const backend = backendOf(file, options);
   const global = resolveGlobal(file, options);
-  const opDefault = (options.mode ?? "ptq") === "ptq" ? defaultOpTypeConfigs(backend)[node.opType] : undefined;
+  const opDefaults = defaultOpTypeConfigs(backend);
+  const opDefault = (options.mode ?? "ptq") === "ptq" && Object.hasOwn(opDefaults, node.opType) ? opDefaults[node.opType] : undefined;
   const levels: [ConfigSource, QConfigEntry | null | undefined][] = [
     ["opType", opEntry],
     ["node", nodeEntry],

@@ -244,7 +244,7 @@ export function schemaAt(path: readonly (string | number)[]): SchemaNode | undef
   let node: SchemaNode | undefined = QCONFIG_SCHEMA;
   for (const segment of path) {
     if (!node || node.kind !== "object" || typeof segment !== "string") return undefined;
-    node = node.properties?.[segment] ?? node.additionalProperties;
+    node = (node.properties && Object.hasOwn(node.properties, segment) ? node.properties[segment] : undefined) ?? node.additionalProperties;
   }
   return node;
 }
