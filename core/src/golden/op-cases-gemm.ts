@@ -29,6 +29,14 @@ function obj(c: Record<string, unknown>, key: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** A conv hyper-parameter given as one number (both dimensions) or [h, w]. */
+function pair(c: Record<string, unknown>, key: string): [number, number] {
+  const v = field(c, key);
+  if (typeof v === "number") return [v, v];
+  if (Array.isArray(v) && v.length === 2 && v.every((e) => typeof e === "number")) return [v[0] as number, v[1] as number];
+  throw new InputError(`conv parameter '${key}' should be a number or [h, w], got ${JSON.stringify(v)}`);
+}
+
 function engineOf(c: GoldenCase): Engine {
   const e = c.engine;
   if (typeof e !== "string" || !isEngine(e)) throw new InputError(`case engine should be x86, fbgemm, qnnpack or onednn, got ${JSON.stringify(e)}`);
@@ -109,16 +117,13 @@ function conv2dCase(relu: boolean): CaseHandler {
     if (x.shape.length !== 4 || shape.length !== 4) throw new InputError(`conv2d expects 4-D x and w`);
     const [batch, cin, h, wd] = x.shape;
     const groups = num(p, "groups");
-    const pad = num(p, "pad");
-    const stride = num(p, "stride");
-    const dil = num(p, "dil");
     const geometry = {
       inChannels: cin,
       outChannels: shape[0],
       kernel: [shape[2], shape[3]] as [number, number],
-      stride: [stride, stride] as [number, number],
-      padding: [pad, pad] as [number, number],
-      dilation: [dil, dil] as [number, number],
+      stride: pair(p, "stride"),
+      padding: pair(p, "pad"),
+      dilation: pair(p, "dil"),
       groups,
     };
     if (shape[1] * groups !== cin) throw new InputError(`conv2d weight [${shape.join(", ")}] does not fit ${cin} input channels in ${groups} groups`);
