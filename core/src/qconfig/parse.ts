@@ -12,7 +12,8 @@ export function parseQconfig(text: string, file?: string, options: CheckOptions 
   const analysis = analyzeQconfigText(text, options);
   const errors = analysis.findings.filter((f) => f.severity === "error");
   if (errors.length > 0) {
-    const first = errors[0];
+    // Invalid JSON first: schema findings on a half-read file are secondary.
+    const first = errors.find((f) => f.code === "QS800") ?? errors[0];
     const at = `${first.range.start.line + 1}:${first.range.start.character + 1}`;
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})` : "";
     throw new InputError(`${at}: ${first.message} [${first.code}]${more}`, file);
