@@ -64,9 +64,10 @@ export function fakeQuantizePerChannel(
  * One training step of torch.fused_moving_avg_obs_fake_quant (observer and fake-quant enabled):
  * 1. running min/max (f32, `channels` each; +/-inf until the first step) move by the averaging
  *    constant: r = isinf(r) ? cur : r + c * (cur - r);
- * 2. scale/zero point per channel (or per tensor when channels == 1 and perChannel is false) from
- *    ATen's ChooseQuantizationParams(min, max, qmin, qmax, preserve_sparsity = symmetric), the double
- *    scale stored as float32;
+ * 2. scale/zero point per channel (or per tensor) from fbgemm's ChooseQuantizationParams(min, max,
+ *    qmin, qmax, preserve_sparsity = symmetric) (float32 scale, double zero-point arithmetic):
+ *    these are the module's scale/zero_point buffers. Note they differ from the observer's
+ *    calculate_qparams (symmetric: max|x|/128 or max/127 here, max|x|/127.5 there);
  * 3. fake-quantize src into dst with them.
  * The tensor is [outer, channels, inner]; per channel needs ch_axis 0 (outer == 1), as PyTorch.
  * scratch holds 2*channels f32.
@@ -108,7 +109,7 @@ export function fusedMovingAvgObsFakeQuant(
     const xMax = load<f32>(curMax + off);
     store<f32>(runningMin + off, isFinite(rMin) || isNaN(rMin) ? rMin + c * (xMin - rMin) : xMin);
     store<f32>(runningMax + off, isFinite(rMax) || isNaN(rMax) ? rMax + c * (xMax - rMax) : xMax);
-    chooseQParams(load<f32>(runningMin + off), load<f32>(runningMax + off), quantMin, quantMax, symmetric, false);
+    chooseQParams(load<f32>(runningMin + off), load<f32>(runningMax + off), quantMin, quantMax, symmetric, false, true);
     store<f32>(scalesOut + off, <f32>chosenScale);
     store<i32>(zeroPointsOut + off, chosenZeroPoint);
   }

@@ -11,13 +11,16 @@ import { minMaxF32, reducedMax, reducedMin } from "./util/reduce";
 // Past this magnitude every 8-bit result saturates; keeps f32 zero-point addition exact.
 const CLIP_8BIT: f32 = 16777216.0;
 
-/** One element, any dtype: zero_point + nearbyint(x * invScale), saturated, NaN -> zero point. */
+/**
+ * One element, any dtype: zero_point + nearbyint(x * invScale), saturated, NaN -> zero point. The
+ * zero point is added in float32 as PyTorch does (it matters for qint32: 2e9 + -7 stays 2e9).
+ */
 // @ts-ignore: decorator
 @inline
 export function quantizeOne(x: f32, invScale: f32, zeroPoint: i32, qmin: f64, qmax: f64): i32 {
   const r = nearest<f32>(x * invScale);
   if (isNaN(r)) return zeroPoint;
-  let v: f64 = <f64>r + <f64>zeroPoint;
+  let v: f64 = <f64>(r + <f32>zeroPoint);
   if (v < qmin) v = qmin;
   if (v > qmax) v = qmax;
   return <i32>v;

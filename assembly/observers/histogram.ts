@@ -177,10 +177,10 @@ function l2Norm(deltaBegin: f32, deltaEnd: f32, density: f32): f32 {
 }
 
 /** `_compute_quantization_error(start, end)`: the L2 error of clipping to bins [start, end]. */
-function quantizationError(hist: usize, bins: i32, minVal: f32, maxVal: f32, dstBins: i32, start: i32, end: i32): f64 {
+function quantizationError(hist: usize, bins: i32, minVal: f32, maxVal: f32, dstBins: f64, start: i32, end: i32): f64 {
   // Python doubles (from .item()), then float32 tensors.
   const binWidthD: f64 = (<f64>maxVal - <f64>minVal) / <f64>bins;
-  const dstWidthD: f64 = (binWidthD * <f64>(end - start + 1)) / <f64>dstBins;
+  const dstWidthD: f64 = (binWidthD * <f64>(end - start + 1)) / dstBins;
   if (dstWidthD == 0) return 0;
   const bw = <f32>binWidthD;
   const dw = <f32>dstWidthD;
@@ -211,7 +211,7 @@ function quantizationError(hist: usize, bins: i32, minVal: f32, maxVal: f32, dst
  * while the L2 quantization error keeps falling. Writes the chosen [min, max] (f32) to rangeOut.
  * scratch holds `bins` f32 (the cumulative sum).
  */
-export function histogramSearchRange(histPtr: usize, bins: i32, statePtr: usize, dstBins: i32, scratch: usize, rangeOut: usize): void {
+export function histogramSearchRange(histPtr: usize, bins: i32, statePtr: usize, dstBins: f64, scratch: usize, rangeOut: usize): void {
   const minVal = load<f32>(statePtr);
   const maxVal = load<f32>(statePtr, 4);
   const binWidth: f32 = (maxVal - minVal) / <f32>bins;
@@ -267,7 +267,7 @@ export function histogramQParams(
   histPtr: usize,
   bins: i32,
   statePtr: usize,
-  dstBins: i32,
+  dstBins: f64,
   quantMin: f64,
   quantMax: f64,
   flags: i32,

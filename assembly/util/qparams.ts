@@ -110,7 +110,11 @@ export let chosenZeroPoint: i32 = 0;
 const SMALL_SCALE_THRESHOLD: f32 = 6.1e-5;
 
 /**
- * ATen's `ChooseQuantizationParams(min, max, qmin, qmax, preserve_sparsity, false, reduce_range)`.
+ * `ChooseQuantizationParams(min, max, qmin, qmax, preserve_sparsity, false)` as ATen's quant_utils
+ * (fbgemm = false; used by quantize_per_tensor_dynamic, reduce_range halving qmin/qmax) or as fbgemm's
+ * (fbgemm = true; used by the fused QAT fake-quant op on x86 builds). They differ in two places:
+ * fbgemm rounds the scale to float32 before the zero point is derived from it, and it weighs the
+ * zero-point error terms as |q| + |x / scale| where ATen uses |q| - |x / scale|.
  * Sets chosenScale / chosenZeroPoint.
  */
 export function chooseQParams(
@@ -120,6 +124,7 @@ export function chooseQParams(
   qmaxIn: i32,
   preserveSparsity: bool,
   reduceRange: bool,
+  fbgemm: bool = false,
 ): void {
   let min = minIn;
   let max = maxIn;
@@ -142,8 +147,9 @@ export function chooseQParams(
   if (min > 0) min = 0;
   if (max < 0) max = 0;
   let scale: f64 = (<f64>max - <f64>min) / <f64>(qmax - qmin);
+  if (fbgemm) scale = <f64>(<f32>scale);
   const scaleF: f32 = <f32>scale;
-  if (scaleF == 0 || !isFinite(<f32>1.0 / scaleF)) scale = 0.1;
+  if (scaleF == 0 || !isFinite(<f32>1.0 / scaleF)) scale = fbgemm ? <f64>(<f32>0.1) : 0.1;
   if (scale < <f64>SMALL_SCALE_THRESHOLD) {
     const orgScale: f32 = <f32>scale;
     scale = <f64>SMALL_SCALE_THRESHOLD;
@@ -161,8 +167,12 @@ export function chooseQParams(
   const maxOverScale: f64 = <f64>max / scale;
   const zpFromMin: f64 = <f64>qmin - minOverScale;
   const zpFromMax: f64 = <f64>qmax - maxOverScale;
-  const zpFromMinError: f64 = <f64>abs<i32>(qmin) - Math.abs(minOverScale);
-  const zpFromMaxError: f64 = <f64>abs<i32>(qmax) - Math.abs(maxOverScale);
+  const zpFromMinError: f64 = fbgemm
+    ? <f64>abs<i32>(qmin) + Math.abs(minOverScale)
+    : <f64>abs<i32>(qmin) - Math.abs(minOverScale);
+  const zpFromMaxError: f64 = fbgemm
+    ? <f64>abs<i32>(qmax) + Math.abs(maxOverScale)
+    : <f64>abs<i32>(qmax) - Math.abs(maxOverScale);
   let initialZp: f64 = zpFromMinError < zpFromMaxError ? zpFromMin : zpFromMax;
   if (min < 0 && max > 0 && preserveSparsity) initialZp = <f64>(qmin + qmax) / 2;
   let zp: i32;
