@@ -397,6 +397,15 @@ export function inferShapes(
       return t;
     });
     const constant = (i: number) => (node.inputs[i] ? constants.get(node.inputs[i]) : undefined);
+    if ((node.opType === "Shape" || node.opType === "Size") && isDefaultDomain(node.domain) && inTypes[0]) {
+      // Only the input's shape matters, and that is known: fold even when the data is a runtime value.
+      const stub: Tensor = { name: node.inputs[0], dtype: inTypes[0].dtype, dims: inTypes[0].shape, data: new Float32Array(0) };
+      const [t] = HOST_EVALUATORS[node.opType](node, [stub]);
+      constants.set(node.outputs[0], { ...t, name: node.outputs[0] });
+      types.set(node.outputs[0], { dtype: t.dtype, shape: [...t.dims] });
+      folded.add(node);
+      continue;
+    }
     const allConst = node.inputs.every((name) => !name || constants.has(name));
     if (allConst && canFold(node)) {
       const outs = HOST_EVALUATORS[node.opType](node, node.inputs.map((name) => (name ? constants.get(name) : undefined)));
