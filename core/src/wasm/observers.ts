@@ -2,7 +2,7 @@
 // PerChannelMinMax, MovingAveragePerChannelMinMax and HistogramObserver with their state in linear
 // memory, plus the mapping between an ObserverSpec and PyTorch's observer class + kwargs.
 import type { WasmCore } from "./core";
-import { QUANT_DTYPES, elementCountOf, isQuantDtype, splitAtAxis, type QuantDtype } from "./quantize";
+import { QUANT_DTYPES, allocOrThrow, elementCountOf, isQuantDtype, splitAtAxis, withScratch, type QuantDtype } from "./quantize";
 
 export const OBSERVER_KINDS = [
   "minmax",
@@ -315,11 +315,11 @@ class WasmObserver implements Observer {
     this.perChannel = isPerChannelKind(spec.kind);
     this.bins = spec.bins ?? 2048;
     try {
-      this.state = core.alloc(16);
-      this.range = core.alloc(16);
+      this.state = allocOrThrow(core, 16);
+      this.range = allocOrThrow(core, 16);
       core.f32(this.state, 2).set([Infinity, -Infinity]);
       if (spec.kind === "histogram") {
-        this.hist = core.alloc(this.bins * 4);
+        this.hist = allocOrThrow(core, this.bins * 4);
         core.f32(this.hist, this.bins).fill(0);
         this.histogram = () => this.histogramState();
       }
@@ -337,7 +337,8 @@ class WasmObserver implements Observer {
     if (this.scratchBytes < bytes) {
       this.core.free(this.scratch);
       this.scratch = 0;
-      this.scratch = this.core.alloc(bytes);
+      this.scratchBytes = 0;
+      this.scratch = allocOrThrow(this.core, bytes);
       this.scratchBytes = bytes;
     }
     return this.scratch;
@@ -350,7 +351,8 @@ class WasmObserver implements Observer {
     if (this.stagingBytes < x.byteLength) {
       this.core.free(this.staging);
       this.staging = 0;
-      this.staging = this.core.alloc(x.byteLength);
+      this.stagingBytes = 0;
+      this.staging = allocOrThrow(this.core, x.byteLength);
       this.stagingBytes = x.byteLength;
     }
     this.core.f32(this.staging, x.length).set(x);
@@ -389,8 +391,8 @@ class WasmObserver implements Observer {
           );
         }
         if (!initialized) {
-          this.minPtr = this.core.alloc(split.channels * 4);
-          this.maxPtr = this.core.alloc(split.channels * 4);
+          this.minPtr = allocOrThrow(this.core, split.channels * 4);
+          this.maxPtr = allocOrThrow(this.core, split.channels * 4);
           this.channels = split.channels;
         }
         const scratch = this.ensureScratch(split.channels * 8);
@@ -429,7 +431,7 @@ class WasmObserver implements Observer {
   calculateQParams(): QParams {
     this.live();
     const ex = this.core.exports;
-    return this.core.scoped((alloc) => {
+    return withScratch(this.core, (alloc) => {
       if (this.spec.kind === "histogram") {
         const out = alloc(16);
         const scratch = this.ensureScratch((3 * this.bins + 4) * 4);
