@@ -1,0 +1,170 @@
+// Quantized quint8 add, add_relu, mul and add-scalar with each PyTorch engine's exact integers (WASM).
+//
+// x86 / fbgemm / onednn (ATen's QuantizedOpKernels.cpp, same code for all three):
+//   add: the vectorized lambda dequantizes with fmadd(scale, q, scale * -zp) (one f32 rounding), the
+//        scalar tail with scale * (q - zp); c = da + db, ReLU max(c, 0), then
+//        clamp(zp_out + nearbyint(c * (1.0f / (float)scale_out))).
+//   mul: requantize_from_int: zp_out + lrintf((float)((qa - za) * (qb - zb)) * m),
+//        m = (sa * sb) * (1.0f / so) in f32; ReLU is max(q, zp_out) afterwards.
+// qnnpack add (pytorch_qnnp q8vadd, same sizes only): integer multipliers of a/out and b/out scaled
+//   to 2^21 at the larger one, a zero-point product folded into the accumulator, and a rounding
+//   shift where ties go away from zero. qnnpack has no quint8 mul: PyTorch uses the ATen kernel.
+// Every kernel takes contiguous same-shape operands (PyTorch broadcasts through TensorIterator; the
+// host rejects broadcasting). Returns 0, or QNNPACK_UNSUPPORTED when qnnpack would refuse the scales.
+import { ENGINE_QNNPACK } from "../util/engine";
+import { fmaF32, quantizeU8, clampU8, lrintF32 } from "../util/float-exact";
+import { vectorSpan } from "../util/lut";
+
+/** Status returned when qnnpack's operator creation would fail for these quantization parameters. */
+export const QNNPACK_UNSUPPORTED: i32 = 1;
+
+/** Scratch bytes the binary kernels need (four 256-entry f32 dequantization tables). */
+export const QELEMENTWISE_SCRATCH_BYTES: i32 = 4096;
+
+/** Fills 256-entry f32 tables with PyTorch's vectorized (FMA) and scalar dequantization of every byte. */
+function fillDequantTables(vecTab: usize, tailTab: usize, scale: f32, zeroPoint: i32): void {
+  const premul: f32 = scale * <f32>-zeroPoint;
+  for (let q = 0; q < 256; q++) {
+    store<f32>(vecTab + (<usize>q << 2), fmaF32(scale, <f32>q, premul));
+    store<f32>(tailTab + (<usize>q << 2), scale * <f32>(q - zeroPoint));
+  }
+}
+
+function addRange(
+  a: usize,
+  b: usize,
+  out: usize,
+  from: i32,
+  to: i32,
+  tabA: usize,
+  tabB: usize,
+  inv: f32,
+  outZp: i32,
+  relu: bool,
+): void {
+  for (let i = from; i < to; i++) {
+    let c: f32 =
+      load<f32>(tabA + (<usize>load<u8>(a + <usize>i) << 2)) + load<f32>(tabB + (<usize>load<u8>(b + <usize>i) << 2));
+    if (relu) c = max<f32>(c, 0);
+    store<u8>(out + <usize>i, <u8>quantizeU8(c, inv, outZp));
+  }
+}
+
+function qnnpackAdd(
+  a: usize,
+  b: usize,
+  out: usize,
+  n: i32,
+  aScale: f32,
+  aZp: i32,
+  bScale: f32,
+  bZp: i32,
+  outScale: f32,
+  outZp: i32,
+  relu: bool,
+): i32 {
+  const aRatio: f32 = aScale / outScale;
+  const bRatio: f32 = bScale / outScale;
+  const lo: f32 = 6.103515625e-5; // 2^-14
+  if (!(aRatio >= lo && aRatio < 256 && bRatio >= lo && bRatio < 256)) return QNNPACK_UNSUPPORTED;
+  const maxRatio = max<f32>(aRatio, bRatio);
+  const exponent: i32 = <i32>(reinterpret<u32>(maxRatio) >> 23) - 127;
+  const shift: i32 = 21 - exponent;
+  const toFixed = reinterpret<f32>(<u32>(21 - exponent + 127) << 23);
+  const aMul: i32 = lrintF32(aRatio * toFixed);
+  const bMul: i32 = lrintF32(bRatio * toFixed);
+  const zeroPointProduct: i32 = -(aMul * aZp + bMul * bZp);
+  const mask: i32 = (1 << shift) - 1;
+  const threshold: i32 = mask >> 1;
+  const yMin: i32 = relu ? outZp : 0;
+  for (let i = 0; i < n; i++) {
+    const acc: i32 =
+      zeroPointProduct + aMul * <i32>load<u8>(a + <usize>i) + bMul * <i32>load<u8>(b + <usize>i);
+    const remainder: i32 = (acc & mask) - (acc < 0 ? 1 : 0);
+    let y: i32 = (acc >> shift) + (remainder > threshold ? 1 : 0) + outZp;
+    y = y < yMin ? yMin : y > 255 ? 255 : y;
+    store<u8>(out + <usize>i, <u8>y);
+  }
+  return 0;
+}
+
+/** out = quantize(dequantize(a) + dequantize(b)), optionally ReLU-fused; quint8 operands of n elements. */
+export function qadd_u8(
+  a: usize,
+  b: usize,
+  out: usize,
+  n: i32,
+  aScale: f64,
+  aZp: i32,
+  bScale: f64,
+  bZp: i32,
+  outScale: f64,
+  outZp: i32,
+  relu: i32,
+  engine: i32,
+  scratch: usize,
+): i32 {
+  if (engine == ENGINE_QNNPACK) {
+    return qnnpackAdd(a, b, out, n, <f32>aScale, aZp, <f32>bScale, bZp, <f32>outScale, outZp, relu != 0);
+  }
+  const vecA = scratch;
+  const tailA = scratch + 1024;
+  const vecB = scratch + 2048;
+  const tailB = scratch + 3072;
+  fillDequantTables(vecA, tailA, <f32>aScale, aZp);
+  fillDequantTables(vecB, tailB, <f32>bScale, bZp);
+  const inv: f32 = <f32>1.0 / <f32>outScale;
+  const span = vectorSpan(n);
+  addRange(a, b, out, 0, span, vecA, vecB, inv, outZp, relu != 0);
+  addRange(a, b, out, span, n, tailA, tailB, inv, outZp, relu != 0);
+  return 0;
+}
+
+/** out = requantize((a - za) * (b - zb)), optionally ReLU-fused; identical for every engine (quint8). */
+export function qmul_u8(
+  a: usize,
+  b: usize,
+  out: usize,
+  n: i32,
+  aScale: f64,
+  aZp: i32,
+  bScale: f64,
+  bZp: i32,
+  outScale: f64,
+  outZp: i32,
+  relu: i32,
+): void {
+  const multiplier: f32 = <f32>aScale * <f32>bScale * (<f32>1.0 / <f32>outScale);
+  const lo: i32 = relu != 0 ? outZp : 0;
+  for (let i = 0; i < n; i++) {
+    const product: i32 = (<i32>load<u8>(a + <usize>i) - aZp) * (<i32>load<u8>(b + <usize>i) - bZp);
+    let q = quantizeU8(<f32>product, multiplier, outZp);
+    if (q < lo) q = lo;
+    store<u8>(out + <usize>i, <u8>q);
+  }
+}
+
+/**
+ * The requantizing branch of quantized add-scalar (ATen qadd_scalar_kernel), used when the shifted
+ * zero point z - round(c / s) leaves the dtype's range: out = requantize_from_int((q - z) + cq,
+ * s / s_out). The common branch is a copy with new quantization parameters (done by the host).
+ */
+export function qadd_scalar_requant_u8(
+  src: usize,
+  dst: usize,
+  n: i32,
+  selfScale: f64,
+  selfZp: i32,
+  scalarQ: i32,
+  outScale: f64,
+  outZp: i32,
+  relu: i32,
+): void {
+  const multiplier: f32 = <f32>selfScale * (<f32>1.0 / <f32>outScale);
+  for (let i = 0; i < n; i++) {
+    const c: i32 = <i32>load<u8>(src + <usize>i) - selfZp + scalarQ;
+    let q = quantizeU8(<f32>c, multiplier, outZp);
+    if (relu != 0 && q < outZp) q = outZp;
+    store<u8>(dst + <usize>i, <u8>clampU8(q));
+  }
+}

@@ -1,0 +1,76 @@
+// Quantized quint8 shape kernels (WASM): concatenation with requantization and nearest upsampling on
+// NCHW tensors, identical for every engine. (flatten is a view: the host reuses the bytes.)
+//
+// cat (ATen quantized_cat_impl, NCHW): dequantize every input (s * (q - zp) in f32), at::cat, then
+// quantize_per_tensor with the output parameters (x * (1.0f / s_out), round half to even). Each
+// input byte therefore maps through a 256-entry table; the host calls this once per input.
+// upsample_nearest2d: source index floor(dst * scale) with ATen's nearest_idx shortcuts.
+import { quantizeU8 } from "../util/float-exact";
+import { applyLutU8 } from "../util/lut";
+
+/**
+ * Copies one input of a cat into `dst`: `outer` blocks of `block` bytes from `src`, written every
+ * `dstStride` bytes starting at `dstOffset`, requantized from (inScale, inZp) to (outScale, outZp).
+ * `scratch` needs 256 bytes.
+ */
+export function qcat_part_u8(
+  src: usize,
+  dst: usize,
+  outer: i32,
+  block: i32,
+  dstStride: i32,
+  dstOffset: i32,
+  inScale: f64,
+  inZp: i32,
+  outScale: f64,
+  outZp: i32,
+  relu: i32,
+  scratch: usize,
+): void {
+  const s = <f32>inScale;
+  const inv: f32 = <f32>1.0 / <f32>outScale;
+  for (let q = 0; q < 256; q++) {
+    let x: f32 = s * <f32>(q - inZp);
+    if (relu != 0) x = max<f32>(x, 0);
+    store<u8>(scratch + <usize>q, <u8>quantizeU8(x, inv, outZp));
+  }
+  for (let o = 0; o < outer; o++) {
+    applyLutU8(src + <usize>(o * block), dst + <usize>(o * dstStride + dstOffset), block, scratch);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function nearestIndex(o: i32, inLen: i32, outLen: i32, scale: f32): i32 {
+  if (outLen == inLen) return o;
+  if (outLen == 2 * inLen) return o >> 1;
+  return min<i32>(<i32>Mathf.floor(<f32>o * scale), inLen - 1);
+}
+
+/**
+ * upsample_nearest2d; scaleFactorH/W are the scale_factor arguments (0 when output sizes were given),
+ * which PyTorch turns into (float)(1.0 / scale_factor), else (float)in / out.
+ */
+export function qupsample_nearest2d_u8(
+  src: usize,
+  dst: usize,
+  planes: i32,
+  H: i32,
+  W: i32,
+  oH: i32,
+  oW: i32,
+  scaleFactorH: f64,
+  scaleFactorW: f64,
+): void {
+  const sh: f32 = scaleFactorH > 0 ? <f32>(1.0 / scaleFactorH) : <f32>H / <f32>oH;
+  const sw: f32 = scaleFactorW > 0 ? <f32>(1.0 / scaleFactorW) : <f32>W / <f32>oW;
+  for (let p = 0; p < planes; p++) {
+    const plane = src + <usize>(p * H * W);
+    const out = dst + <usize>(p * oH * oW);
+    for (let oh = 0; oh < oH; oh++) {
+      const row = plane + <usize>(nearestIndex(oh, H, oH, sh) * W);
+      const orow = out + <usize>(oh * oW);
+      for (let ow = 0; ow < oW; ow++) store<u8>(orow + <usize>ow, load<u8>(row + <usize>nearestIndex(ow, W, oW, sw)));
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// Quantized quint8 softmax along one dim of a contiguous tensor seen as [outer, D, inner] (WASM).
+//
+// qnnpack (when asked for its fixed output 1/256, 0): pytorch_qnnp softargmax: a 256-entry u32
+//   table t[i] = lrint(qscale * exp((i - 255) * s_in)), qscale = min(UINT32_MAX / D, 2^23 - 1),
+//   indexed by x - max(x) + 255 along the dim; y = min(((t << 8) + sum / 2) / sum, 255) in u32.
+// Otherwise (every engine; qsoftmax_naive): dequantize s * (q - zp) in f32, float softmax
+//   (max, exp(x - max), f32 sum along the dim, then e / sum for an inner dim or e * (1 / sum) for
+//   the last dim, as ATen's _vec_softmax / _vec_softmax_lastdim), then quantize with 1 / s_out.
+//   ATen's Sleef exp is replaced by the correctly rounded f32 exp (see activation.ts).
+// `scratch` needs 1024 bytes.
+import { ENGINE_QNNPACK } from "../util/engine";
+import { quantizeU8 } from "../util/float-exact";
+
+export function qsoftmax_u8(
+  src: usize,
+  dst: usize,
+  outer: i32,
+  D: i32,
+  inner: i32,
+  inScale: f64,
+  inZp: i32,
+  outScale: f64,
+  outZp: i32,
+  engine: i32,
+  scratch: usize,
+): void {
+  if (engine == ENGINE_QNNPACK && outScale == 0.00390625 && outZp == 0) {
+    qnnpackSoftmax(src, dst, outer, D, inner, <f32>inScale, scratch);
+    return;
+  }
+  const s = <f32>inScale;
+  const inv: f32 = <f32>1.0 / <f32>outScale;
+  const lastDim = inner == 1;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = src + <usize>(o * D * inner + j);
+      const obase = dst + <usize>(o * D * inner + j);
+      // Bytes order like their dequantized values, so the max is taken on bytes.
+      let qmax = 0;
+      for (let d = 0; d < D; d++) qmax = max<i32>(qmax, <i32>load<u8>(base + <usize>(d * inner)));
+      const xmax: f32 = s * <f32>(qmax - inZp);
+      let sum: f32 = 0;
+      for (let d = 0; d < D; d++) {
+        const x: f32 = s * <f32>(<i32>load<u8>(base + <usize>(d * inner)) - inZp);
+        sum += <f32>Math.exp(<f64>(x - xmax));
+      }
+      const rec: f32 = <f32>1.0 / sum;
+      for (let d = 0; d < D; d++) {
+        const x: f32 = s * <f32>(<i32>load<u8>(base + <usize>(d * inner)) - inZp);
+        const e = <f32>Math.exp(<f64>(x - xmax));
+        const p: f32 = lastDim ? e * rec : e / sum;
+        store<u8>(obase + <usize>(d * inner), <u8>quantizeU8(p, inv, outZp));
+      }
+    }
+  }
+}
+
+function qnnpackSoftmax(src: usize, dst: usize, outer: i32, D: i32, inner: i32, inScale: f32, table: usize): void {
+  const qscale: f64 = min<f64>(4294967295.0 / <f64>D, 8388607.0);
+  for (let i = 0; i < 256; i++) {
+    const v: f64 = qscale * Math.exp(<f64>(i - 255) * <f64>inScale);
+    store<u32>(table + (<usize>i << 2), <u32>nearest<f64>(v));
+  }
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = src + <usize>(o * D * inner + j);
+      const obase = dst + <usize>(o * D * inner + j);
+      let qmax = 0;
+      for (let d = 0; d < D; d++) qmax = max<i32>(qmax, <i32>load<u8>(base + <usize>(d * inner)));
+      const offset = table + (<usize>(255 - qmax) << 2);
+      let sum: u32 = 0;
+      for (let d = 0; d < D; d++) sum += load<u32>(offset + (<usize>load<u8>(base + <usize>(d * inner)) << 2));
+      const rounding: u32 = sum >> 1;
+      for (let d = 0; d < D; d++) {
+        const t = load<u32>(offset + (<usize>load<u8>(base + <usize>(d * inner)) << 2));
+        const q: u32 = ((t << 8) + rounding) / sum;
+        store<u8>(obase + <usize>(d * inner), <u8>(q > 255 ? 255 : q));
+      }
+    }
+  }
+}

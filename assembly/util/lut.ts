@@ -1,0 +1,41 @@
+// 256-entry lookup tables for quint8 kernels whose result is a pure function of the input byte
+// (WASM). Tables are built once per call (per (scale, zero point) pair) and applied with a tight
+// byte-gather loop; PyTorch's x86 kernels compute lanes in a vectorized body and the tail in scalar
+// code with slightly different float arithmetic, so those kernels use one table for each.
+
+/**
+ * Elements per Vectorized<quint8> in PyTorch's x86 kernels (AVX2: 32 bytes). ATen's cpu_kernel_vec
+ * runs the vectorized lambda over whole vectors from the start of a contiguous range and the scalar
+ * lambda over the remaining n % 32 elements. PyTorch's AVX512 build uses 64; the split only matters
+ * for the few inputs where the two lambdas round differently.
+ */
+export const ATEN_QUINT8_LANES: i32 = 32;
+
+/** How many leading elements of an n-element contiguous loop PyTorch's vectorized lambda covers. */
+// @ts-ignore: decorator
+@inline
+export function vectorSpan(n: i32): i32 {
+  return n - (n % ATEN_QUINT8_LANES);
+}
+
+/** dst[i] = lut[src[i]] for i in [0, n). */
+export function applyLutU8(src: usize, dst: usize, n: i32, lut: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const w = load<u32>(src + <usize>i);
+    const r =
+      <u32>load<u8>(lut + <usize>(w & 0xff)) |
+      (<u32>load<u8>(lut + <usize>((w >> 8) & 0xff)) << 8) |
+      (<u32>load<u8>(lut + <usize>((w >> 16) & 0xff)) << 16) |
+      (<u32>load<u8>(lut + <usize>(w >> 24)) << 24);
+    store<u32>(dst + <usize>i, r);
+  }
+  for (; i < n; i++) store<u8>(dst + <usize>i, load<u8>(lut + <usize>load<u8>(src + <usize>i)));
+}
+
+/** Applies `vecLut` to the vectorized span of the loop and `tailLut` to the scalar remainder. */
+export function applySplitLutU8(src: usize, dst: usize, n: i32, vecLut: usize, tailLut: usize): void {
+  const span = vectorSpan(n);
+  applyLutU8(src, dst, span, vecLut);
+  applyLutU8(src + <usize>span, dst + <usize>span, n - span, tailLut);
+}
