@@ -44,7 +44,7 @@ import {
   D_BATCH,
   D_NHWC,
 } from "../util/qgemm-desc";
-import { gemmBlock, qgemm_packed_bytes } from "./gemm";
+import { gemmBlock, packTiles, qgemm_packed_bytes } from "./gemm";
 
 /** Phase 1: thread `t` widens its share of padded rows (batch * (H + 2PH)) into the NHWC i16 copy. */
 export function qconv_nhwc_thread(desc: usize, t: i32, threads: i32): void {
@@ -122,7 +122,8 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
   const groupWeightBytes = <usize>qgemm_packed_bytes(og, k);
   const scratch = <usize>dget(desc, D_SCRATCH) + <usize>t * <usize>dget(desc, D_SCRATCH_STRIDE);
   const a16Block = scratch;
-  const tmp = scratch + <usize>blockRows * kp * 4;
+  const tiles = a16Block + <usize>blockRows * kp * 4;
+  const tmp = tiles + <usize>blockRows * kp * 4;
   const ohw = oh * ow;
   const pixBytes = <usize>c << 1;
   const rowBytes = <usize>kp << 2;
@@ -133,9 +134,8 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
   for (let rb = r0; rb < r1; rb += blockRows) {
     const rows = min(blockRows, r1 - rb);
     for (let g = 0; g < groups; g++) {
-      let a16 = a16Block;
       if (pointwise) {
-        a16 = nhwc + <usize>rb * pixBytes;
+        packTiles(nhwc + <usize>rb * pixBytes, pixBytes, rows, kp, tiles);
       } else {
         for (let r = 0; r < rows; r++) {
           const mm = rb + r;
@@ -154,10 +154,11 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
           }
           if (k & 1) store<i16>(d + (<usize>k << 1), 0);
         }
+        packTiles(a16Block, rowBytes, rows, kp, tiles);
       }
       const epiOff = <usize>g * np * 4;
       gemmBlock(
-        a16,
+        tiles,
         rows,
         kp,
         weights + <usize>g * groupWeightBytes,

@@ -93,12 +93,62 @@ function storeTileRow(
 }
 
 /**
- * Computes `rows` x NP outputs of one group: rows of widened activations at `a16` (KP pairs each) times
- * the packed panels at `w`. Writes row-major into `out` with a row stride of NP elements (bytes in
- * uint8 mode, f32 in float mode). Epilogue constants are NP-long arrays for this group.
+ * Interleaves `rows` rows of widened activations (row-major i16, `srcStride` bytes apart, KP pairs
+ * each) into 4-row tiles: tile t holds, for each pair p, the 4 rows' pairs side by side (16 bytes), so
+ * the micro-kernel reads one pointer with constant offsets. Rows past `rows` in the last tile are zero.
+ */
+export function packTiles(src: usize, srcStride: usize, rows: i32, kp: i32, dst: usize): void {
+  const tileBytes = <usize>kp << 4;
+  for (let r = 0; r < rows; r += 4) {
+    const d = dst + <usize>(r >> 2) * tileBytes;
+    const live = min(4, rows - r);
+    const s0 = src + <usize>r * srcStride;
+    if (live == 4) {
+      const s1 = s0 + srcStride;
+      const s2 = s1 + srcStride;
+      const s3 = s2 + srcStride;
+      let p = 0;
+      for (; p + 4 <= kp; p += 4) {
+        const o = <usize>p << 2;
+        const r0 = v128.load(s0 + o);
+        const r1 = v128.load(s1 + o);
+        const r2 = v128.load(s2 + o);
+        const r3 = v128.load(s3 + o);
+        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+        const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+        const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        const dd = d + (<usize>p << 4);
+        v128.store(dd, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        v128.store(dd, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(dd, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(dd, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+      }
+      for (; p < kp; p++) {
+        const o = <usize>p << 2;
+        const dd = d + (<usize>p << 4);
+        store<u32>(dd, load<u32>(s0 + o));
+        store<u32>(dd, load<u32>(s1 + o), 4);
+        store<u32>(dd, load<u32>(s2 + o), 8);
+        store<u32>(dd, load<u32>(s3 + o), 12);
+      }
+    } else {
+      memory.fill(d, 0, tileBytes);
+      for (let i = 0; i < live; i++) {
+        const s = s0 + <usize>i * srcStride;
+        for (let p = 0; p < kp; p++) store<u32>(d + (<usize>p << 4) + (<usize>i << 2), load<u32>(s + (<usize>p << 2)));
+      }
+    }
+  }
+}
+
+/**
+ * Computes `rows` x NP outputs of one group: 4-row tiles of widened activations at `tiles` (see
+ * packTiles) times the packed panels at `w`. Writes row-major into `out` with a row stride of NP
+ * elements (bytes in uint8 mode, f32 in float mode). Epilogue constants are NP-long arrays for this group.
  */
 export function gemmBlock(
-  a16: usize,
+  tiles: usize,
   rows: i32,
   kp: i32,
   w: usize,
@@ -116,7 +166,7 @@ export function gemmBlock(
   const zp = i32x4.splat(outZp);
   const loZ = i32x4.splat(lo - outZp);
   const hiZ = i32x4.splat(hi - outZp);
-  const rowBytes = <usize>kp << 2;
+  const tileBytes = <usize>kp << 4;
   const panelBytes = <usize>kp << 5;
   const elem: usize = mode == 0 ? 1 : 4;
   const outRow = <usize>np * elem;
@@ -125,12 +175,8 @@ export function gemmBlock(
     const wEnd = wp + panelBytes;
     const off = <usize>j << 2;
     const outCol = out + <usize>j * elem;
-    let r = 0;
-    for (; r + 4 <= rows; r += 4) {
-      let a0 = a16 + <usize>r * rowBytes;
-      let a1 = a0 + rowBytes;
-      let a2 = a1 + rowBytes;
-      let a3 = a2 + rowBytes;
+    for (let r = 0; r < rows; r += 4) {
+      let pa = tiles + <usize>(r >> 2) * tileBytes;
       let c00 = i32x4.splat(0);
       let c01 = i32x4.splat(0);
       let c10 = i32x4.splat(0);
@@ -143,43 +189,27 @@ export function gemmBlock(
       while (pw < wEnd) {
         const w0 = v128.load(pw);
         const w1 = v128.load(pw, 16);
-        let x = v128.load32_splat(a0);
+        let x = v128.load32_splat(pa);
         c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0));
         c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
-        x = v128.load32_splat(a1);
+        x = v128.load32_splat(pa, 4);
         c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0));
         c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
-        x = v128.load32_splat(a2);
+        x = v128.load32_splat(pa, 8);
         c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0));
         c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
-        x = v128.load32_splat(a3);
+        x = v128.load32_splat(pa, 12);
         c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0));
         c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
-        a0 += 4;
-        a1 += 4;
-        a2 += 4;
-        a3 += 4;
+        pa += 16;
         pw += 32;
       }
       const d = outCol + <usize>r * outRow;
+      const live = rows - r;
       storeTileRow(c00, c01, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d);
-      storeTileRow(c10, c11, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + outRow);
-      storeTileRow(c20, c21, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 2 * outRow);
-      storeTileRow(c30, c31, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 3 * outRow);
-    }
-    for (; r < rows; r++) {
-      let a0 = a16 + <usize>r * rowBytes;
-      let c00 = i32x4.splat(0);
-      let c01 = i32x4.splat(0);
-      let pw = wp;
-      while (pw < wEnd) {
-        const x = v128.load32_splat(a0);
-        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, v128.load(pw)));
-        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, v128.load(pw, 16)));
-        a0 += 4;
-        pw += 32;
-      }
-      storeTileRow(c00, c01, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, outCol + <usize>r * outRow);
+      if (live > 1) storeTileRow(c10, c11, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + outRow);
+      if (live > 2) storeTileRow(c20, c21, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 2 * outRow);
+      if (live > 3) storeTileRow(c30, c31, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 3 * outRow);
     }
   }
 }

@@ -127,7 +127,7 @@ export class PackedConv2d extends WasmAllocations {
       scratch = this.scratch.ensure(stride * threads);
     } else if (!reference) {
       blockRows = blockRowsFor(this.kp);
-      stride = align16(blockRows * this.kp * 4 + blockRows * this.np * 4);
+      stride = align16(2 * blockRows * this.kp * 4 + blockRows * this.np * 4);
       scratch = this.scratch.ensure(stride * threads);
       nhwc = this.nhwc.ensure(batch * (h + 2 * g.padding[0]) * (w + 2 * g.padding[1]) * g.inChannels * 2);
     }

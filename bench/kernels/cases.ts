@@ -1,0 +1,64 @@
+// Benchmark cases of the int8 kernel benchmark and the shared timing helper (bench processes).
+
+export type BenchCase =
+  | { name: string; kind: "gemm"; m: number; k: number; n: number }
+  | { name: string; kind: "conv"; c: number; h: number; w: number; oc: number; k: number; pad: number; groups: number };
+
+export const CASES: BenchCase[] = [
+  { name: "gemm 256^3", kind: "gemm", m: 256, k: 256, n: 256 },
+  { name: "gemm 512^3", kind: "gemm", m: 512, k: 512, n: 512 },
+  { name: "gemm 1024^3", kind: "gemm", m: 1024, k: 1024, n: 1024 },
+  { name: "gemm 3136x576x64", kind: "gemm", m: 3136, k: 576, n: 64 },
+  { name: "conv3x3 1x64x56x56->64", kind: "conv", c: 64, h: 56, w: 56, oc: 64, k: 3, pad: 1, groups: 1 },
+  { name: "depthwise3x3 1x64x56x56", kind: "conv", c: 64, h: 56, w: 56, oc: 64, k: 3, pad: 1, groups: 64 },
+];
+
+/** Integer operations of one run (2 per multiply-accumulate). */
+export function opsOf(c: BenchCase): number {
+  if (c.kind === "gemm") return 2 * c.m * c.k * c.n;
+  const oh = c.h + 2 * c.pad - c.k + 1;
+  const ow = c.w + 2 * c.pad - c.k + 1;
+  return 2 * c.oc * oh * ow * (c.c / c.groups) * c.k * c.k;
+}
+
+export interface BenchResult {
+  case: string;
+  threads: number;
+  gops: number;
+}
+
+/** Deterministic bytes for inputs and weights. */
+export function pseudoRandomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = s & 255;
+  }
+  return out;
+}
+
+/**
+ * Median GOPS of 5 samples after warm-up; each sample repeats the run until it lasts at least 40 ms so
+ * small cases are not dominated by timer resolution.
+ */
+export async function measure(ops: number, run: () => unknown | Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await run();
+  const once = Math.max(performance.now() - t0, 0.01);
+  const reps = Math.max(1, Math.ceil(40 / once));
+  for (let i = 0; i < Math.min(reps, 20); i++) await run();
+  const samples: number[] = [];
+  for (let s = 0; s < 5; s++) {
+    const start = performance.now();
+    for (let i = 0; i < reps; i++) await run();
+    const ms = (performance.now() - start) / reps;
+    samples.push(ops / (ms * 1e6));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[2];
+}
