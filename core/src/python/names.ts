@@ -1,0 +1,124 @@
+// Import and alias resolution: maps local names (`tq`, `nn`, `QuantStub`, `F`) to canonical dotted
+// PyTorch names, and classifies them (any process). `torch.quantization` is folded into
+// `torch.ao.quantization` and `torch.nn.quantized` into `torch.ao.nn.quantized`; the deprecated
+// spellings are remembered for QS505.
+import { dottedName, unparen, type PyNode } from "./syntax";
+
+export interface ImportRecord {
+  /** The import statement. */
+  node: PyNode;
+  /** The dotted module as written, e.g. "torch.quantization". */
+  module: string;
+}
+
+export class NameTable {
+  /** local name -> canonical dotted target */
+  private readonly aliases = new Map<string, string>();
+  readonly imports: ImportRecord[] = [];
+
+  bind(local: string, target: string): void {
+    this.aliases.set(local, canonical(target));
+  }
+
+  /** Registers the names an import statement binds. */
+  addImport(stmt: PyNode): void {
+    if (stmt.type === "import_statement") {
+      for (const n of stmt.namedChildren) {
+        if (n.type === "dotted_name") {
+          this.imports.push({ node: stmt, module: n.text });
+          const first = n.text.split(".")[0] ?? n.text;
+          this.bind(first, first);
+        } else if (n.type === "aliased_import") {
+          const mod = n.child("name")?.text;
+          const alias = n.child("alias")?.text;
+          if (mod && alias) {
+            this.imports.push({ node: stmt, module: mod });
+            this.bind(alias, mod);
+          }
+        }
+      }
+    } else if (stmt.type === "import_from_statement") {
+      const mod = stmt.child("module_name")?.text;
+      if (!mod || mod.startsWith(".")) return;
+      this.imports.push({ node: stmt, module: mod });
+      for (const n of stmt.fieldAll("name")) {
+        if (n.type === "dotted_name") this.bind(n.text, `${mod}.${n.text}`);
+        else if (n.type === "aliased_import") {
+          const name = n.child("name")?.text;
+          const alias = n.child("alias")?.text;
+          if (name && alias) this.bind(alias, `${mod}.${name}`);
+        }
+      }
+    }
+  }
+
+  /** The canonical dotted name of an identifier/attribute chain, resolving the first segment's alias. */
+  resolve(node: PyNode | undefined): string | undefined {
+    const dotted = dottedName(unparen(node));
+    if (!dotted) return undefined;
+    return this.resolveDotted(dotted);
+  }
+
+  resolveDotted(dotted: string): string {
+    const dot = dotted.indexOf(".");
+    const first = dot < 0 ? dotted : dotted.slice(0, dot);
+    const target = this.aliases.get(first);
+    if (target === undefined) return dotted;
+    return canonical(dot < 0 ? target : target + dotted.slice(dot));
+  }
+
+  isBound(local: string): boolean {
+    return this.aliases.has(local);
+  }
+
+  /** The shortest local spelling for a canonical module path, e.g. "tq" for torch.ao.quantization. */
+  spell(canonicalModule: string): string | undefined {
+    let best: string | undefined;
+    for (const [local, target] of this.aliases) {
+      if (target === canonicalModule && (!best || local.length < best.length)) best = local;
+    }
+    if (best) return best;
+    if (this.aliases.get("torch") === "torch") return canonicalModule;
+    return undefined;
+  }
+}
+
+/** Folds deprecated and internal module paths into one spelling. */
+export function canonical(name: string): string {
+  let n = name;
+  if (n.startsWith("torch.quantization")) n = "torch.ao.quantization" + n.slice("torch.quantization".length);
+  if (n.startsWith("torch.nn.quantized")) n = "torch.ao.nn.quantized" + n.slice("torch.nn.quantized".length);
+  if (n.startsWith("torch.nn.intrinsic")) n = "torch.ao.nn.intrinsic" + n.slice("torch.nn.intrinsic".length);
+  if (n.startsWith("torch.nn.qat")) n = "torch.ao.nn.qat" + n.slice("torch.nn.qat".length);
+  // torch.nn.modules.linear.Linear -> torch.nn.Linear
+  const m = /^torch\.nn\.modules(?:\.[a-z_]+)?\.([A-Z]\w*)$/.exec(n);
+  if (m) n = `torch.nn.${m[1]}`;
+  return n;
+}
+
+/** The function name when `name` is a function of torch.ao.quantization (any submodule), else undefined. */
+export function quantApi(name: string | undefined): string | undefined {
+  if (!name || !name.startsWith("torch.ao.quantization.")) return undefined;
+  return name.slice(name.lastIndexOf(".") + 1);
+}
+
+/** The class name when `name` is a plain torch.nn module class (not quantized/intrinsic/qat). */
+export function nnClass(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const m = /^torch\.nn\.([A-Z]\w*)$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
+/** The short name of torch.ao.nn.* classes (quantized, intrinsic, qat), e.g. "FloatFunctional". */
+export function aoNnClass(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const m = /^torch\.ao\.nn\.[\w.]*\.([A-Z]\w*)$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
+/** Whether a dotted name is torch.nn.functional.X or torch.X / Tensor-level functional op; returns X. */
+export function torchFunction(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const m = /^torch(?:\.nn\.functional|\.special|\.linalg)?\.([a-z_]\w*)$/.exec(name);
+  return m ? m[1] : undefined;
+}

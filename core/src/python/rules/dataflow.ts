@@ -1,0 +1,227 @@
+// QS1xx: float and quantized tensors through an eager-mode converted model: missing QuantStub,
+// missing DeQuantStub, ops without quantized kernels, FloatFunctional (any process).
+import type { Fix } from "../../diagnostics";
+import type { ModelObj, QconfigInfo } from "../flow";
+import type { ClassInfo, SubmoduleDef } from "../model";
+import { findSubmodule, kindName } from "../model";
+import { Interpreter, type Behavior, type ModuleCallInfo, type Problem } from "../interpret";
+import {
+  findFusionPattern,
+  FLOAT_ONLY_MODULES,
+  LOSS_MODULES,
+  QUANT_TRANSPARENT_MAPPED,
+  QUANT_TRANSPARENT_MODULES,
+  STATIC_QUANT_MAPPINGS,
+} from "../torch-knowledge";
+import { callArgs, unparen, type PyNode } from "../syntax";
+import type { RuleContext, RuleFamily } from "./registry";
+import { freeAttribute, insertInInit, replaceNode, spellName } from "./fix-helpers";
+
+/** The qconfig in effect at a submodule path: the nearest explicit assignment on the path or above it. */
+export function effectiveQconfig(m: ModelObj, path: string): QconfigInfo | null | undefined {
+  const parts = path ? path.split(".") : [];
+  for (let i = parts.length; i >= 0; i--) {
+    const p = parts.slice(0, i).join(".");
+    if (m.qconfigs.has(p)) return m.qconfigs.get(p);
+  }
+  return undefined;
+}
+
+/** What fusion made of the submodule at `path`: "Identity", a fused type name, or undefined. */
+export function fusedType(m: ModelObj, path: string): string | undefined {
+  const f = m.fused.get(path);
+  if (!f) return undefined;
+  if (f === "Identity") return f;
+  const [, mode, members] = f.split(":");
+  const types = (members ?? "").split(",").map((p) => {
+    const sub = findSubmodule(m.cls, p);
+    return sub ? kindName(sub.kind) : "?";
+  });
+  const pattern = findFusionPattern(types);
+  if (!pattern) return undefined;
+  return mode === "qat" || mode === "train" ? pattern.qat : pattern.eval;
+}
+
+/** The post-convert behavior of a submodule of model state `m`. */
+export function behaviorOf(m: ModelObj, sub: SubmoduleDef, path: string): Behavior {
+  const converted = m.stage === "converted" && m.prepared && !m.custom;
+  const qc = effectiveQconfig(m, path);
+  if (qc && qc.kind === "unknown") return "unknown";
+  const active = converted && !!qc && (qc.kind === "static" || qc.kind === "qat");
+  const fused = fusedType(m, path);
+  if (fused === "Identity") return "transparent";
+  const kind = sub.kind;
+  switch (kind.k) {
+    case "quant-stub":
+      return active ? "quantize" : "transparent";
+    case "dequant-stub":
+      return active ? "dequantize" : "transparent";
+    case "float-functional":
+      return active ? "ff-quantized" : "ff-float";
+    case "nn":
+    case "ao": {
+      const cls = fused ?? kind.cls;
+      if (cls === "Embedding" || cls === "EmbeddingBag") return "float-out";
+      if (qc && (qc.kind === "dynamic" || qc.kind === "weight-only") && converted) return "unknown";
+      if (STATIC_QUANT_MAPPINGS[cls] && !QUANT_TRANSPARENT_MAPPED.has(cls)) {
+        if (kind.k === "ao" && !fused && !/^(Conv|Linear|BNReLU)/.test(cls)) return "unknown";
+        return active ? "quantized" : "float-only";
+      }
+      if (QUANT_TRANSPARENT_MAPPED.has(cls) || QUANT_TRANSPARENT_MODULES.has(cls)) return "transparent";
+      if (FLOAT_ONLY_MODULES.has(cls)) return "float-only";
+      if (LOSS_MODULES.has(cls)) return "loss";
+      return "unknown";
+    }
+    default:
+      return "unknown";
+  }
+}
+
+function describe(m: ModelObj, sub: SubmoduleDef, path: string): string {
+  return `${kindName(sub.kind)} at ${path}: ${behaviorOf(m, sub, path)}`;
+}
+void describe;
+
+export const dataflowFamily: RuleFamily = {
+  name: "quant/dequant dataflow",
+  rules: [
+    { code: "QS101", name: "float-into-quantized", severity: "error", summary: "A float tensor reaches a module or op that convert made quantized (missing QuantStub)." },
+    { code: "QS102", name: "quantized-into-float", severity: "error", summary: "A quantized tensor reaches a float module (missing DeQuantStub, or a module whose qconfig is None)." },
+    { code: "QS103", name: "op-without-quantized-kernel", severity: "error", summary: "Arithmetic or an op with no quantized kernel on a quantized tensor (use FloatFunctional or dequantize)." },
+    { code: "QS104", name: "quantized-into-loss", severity: "error", summary: "A quantized tensor reaches a loss function." },
+    { code: "QS105", name: "cat-quantized-and-float", severity: "error", summary: "torch.cat/stack of quantized and float tensors." },
+    { code: "QS106", name: "cat-of-quantized-tensors", severity: "warning", summary: "torch.cat of quantized tensors that may have different qparams (use FloatFunctional.cat)." },
+  ],
+  check(ctx) {
+    for (const e of ctx.flow.events) {
+      if (e.k !== "convert" || (e.api !== "convert" && e.api !== "quantize")) continue;
+      const m = e.result;
+      if (m.custom || !m.prepared) continue;
+      const severity = m.used ? undefined : "warning";
+      const problems: Problem[] = [];
+      const interp = new Interpreter(ctx.file, {
+        mode: "eager",
+        behavior: (sub, path) => behaviorOf(m, sub, path),
+        report: (p) => problems.push(p),
+      });
+      if (m.wrapped) {
+        const rootQc = effectiveQconfig(m, "");
+        const active = !!rootQc && (rootQc.kind === "static" || rootQc.kind === "qat");
+        interp.runForward(m.cls, "", active ? [{ k: "quant" }] : undefined);
+      } else {
+        interp.runForward(m.cls, "");
+      }
+      for (const p of problems) {
+        const fixes = fixFor(ctx, p);
+        ctx.report(p.code, p.node, p.message + (m.used ? "" : " (The converted model is not run in this file.)"), { severity, fixes });
+      }
+    }
+  },
+};
+
+function fixFor(ctx: RuleContext, p: Problem): Fix[] | undefined {
+  try {
+    if (p.code === "QS101") return quantStubFix(ctx, p.data?.["info"] as ModuleCallInfo | undefined);
+    if (p.code === "QS102") return deQuantStubFix(ctx, p.data?.["info"] as ModuleCallInfo | undefined);
+    if (p.code === "QS103") return floatFunctionalFix(ctx, p);
+    if (p.code === "QS106") return catFix(ctx, p.node);
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function ownerOf(node: PyNode, ctx: RuleContext): ClassInfo | undefined {
+  for (let n: PyNode | undefined = node; n; n = n.parent) {
+    if (n.type === "class_definition") {
+      const name = n.child("name")?.text;
+      return name ? ctx.file.classes.get(name) : undefined;
+    }
+  }
+  return undefined;
+}
+
+function quantStubFix(ctx: RuleContext, info: ModuleCallInfo | undefined): Fix[] | undefined {
+  const arg = info?.argument;
+  if (!info || !arg) return undefined;
+  const owner = ownerOf(info.call, ctx);
+  const ctor = spellName(ctx.file.names, "torch.ao.quantization", "QuantStub");
+  if (!owner || !ctor) return undefined;
+  const unused = [...owner.submodules.values()].find((s) => s.kind.k === "quant-stub" && !usedInClass(owner, s.name));
+  const attr = unused?.name ?? freeAttribute(owner, "quant");
+  const edits = [replaceNode(arg, `self.${attr}(${arg.text})`)];
+  if (!unused) {
+    const ins = insertInInit(owner, ctx.lines, attr, `${ctor}()`);
+    if (!ins) return undefined;
+    edits.push(ins);
+  }
+  return [{ title: `Quantize the input with a QuantStub (self.${attr})`, edits }];
+}
+
+function deQuantStubFix(ctx: RuleContext, info: ModuleCallInfo | undefined): Fix[] | undefined {
+  const arg = info?.argument;
+  if (!info || !arg) return undefined;
+  const owner = ownerOf(info.call, ctx);
+  const ctor = spellName(ctx.file.names, "torch.ao.quantization", "DeQuantStub");
+  if (!owner || !ctor) return undefined;
+  const existing = [...owner.submodules.values()].find((s) => s.kind.k === "dequant-stub");
+  const attr = existing?.name ?? freeAttribute(owner, "dequant");
+  const edits = [replaceNode(arg, `self.${attr}(${arg.text})`)];
+  if (!existing) {
+    const ins = insertInInit(owner, ctx.lines, attr, `${ctor}()`);
+    if (!ins) return undefined;
+    edits.push(ins);
+  }
+  return [{ title: `Dequantize the input with a DeQuantStub (self.${attr})`, edits }];
+}
+
+function usedInClass(cls: ClassInfo, attr: string): boolean {
+  for (const [name, m] of cls.methods) {
+    if (name === "__init__") continue;
+    if (new RegExp(`\\bself\\.${attr}\\b`).test(m.text)) return true;
+  }
+  return false;
+}
+
+function floatFunctionalFix(ctx: RuleContext, p: Problem): Fix[] | undefined {
+  const ff = p.data?.["ff"] as string | undefined;
+  if (!ff) return undefined;
+  const owner = ownerOf(p.node, ctx);
+  const ctor = spellName(ctx.file.names, "torch.ao.nn.quantized", "FloatFunctional");
+  if (!owner || !ctor) return undefined;
+  const attr = freeAttribute(owner, `ff_${ff.replace("_scalar", "")}`);
+  let replacement: string | undefined;
+  let target: PyNode = p.node;
+  const n = p.node;
+  if (n.type === "binary_operator" || n.type === "augmented_assignment") {
+    const left = n.child("left");
+    const right = n.child("right");
+    if (!left || !right) return undefined;
+    let [a, b] = [left.text, right.text];
+    if (ff.endsWith("_scalar") && /^[\d.+-]/.test(a)) [a, b] = [b, a];
+    replacement = `self.${attr}.${ff}(${a}, ${b})`;
+    if (n.type === "augmented_assignment") replacement = `${left.text} = ${replacement}`;
+  } else if (n.type === "call") {
+    const args = callArgs(n);
+    if (args.positional.length !== 2 || args.keyword.size > 0) return undefined;
+    let [a, b] = args.positional.map((x) => x.text);
+    if (ff.endsWith("_scalar") && /^[\d.+-]/.test(a ?? "")) [a, b] = [b, a];
+    replacement = `self.${attr}.${ff}(${a}, ${b})`;
+    target = n;
+  }
+  if (!replacement) return undefined;
+  const ins = insertInInit(owner, ctx.lines, attr, `${ctor}()`);
+  if (!ins) return undefined;
+  return [{ title: `Use a FloatFunctional (self.${attr}.${ff})`, edits: [replaceNode(target, replacement), ins] }];
+}
+
+function catFix(ctx: RuleContext, call: PyNode): Fix[] | undefined {
+  const owner = ownerOf(call, ctx);
+  const ctor = spellName(ctx.file.names, "torch.ao.nn.quantized", "FloatFunctional");
+  const fn = unparen(call.child("function"));
+  if (!owner || !ctor || !fn) return undefined;
+  const attr = freeAttribute(owner, "ff_cat");
+  const ins = insertInInit(owner, ctx.lines, attr, `${ctor}()`);
+  if (!ins) return undefined;
+  return [{ title: `Use a FloatFunctional (self.${attr}.cat)`, edits: [replaceNode(fn, `self.${attr}.cat`), ins] }];
+}
