@@ -12,7 +12,11 @@ export interface GoldenExpectations {
   expectedSkips: Record<number, RegExp>;
 }
 
-export async function checkGoldenFile(t: TestContext, file: string, expect: GoldenExpectations): Promise<void> {
+export async function checkGoldenFile(
+  t: TestContext,
+  file: string,
+  expect: GoldenExpectations,
+): Promise<void> {
   const cases = loadSharedJson<GoldenCase[]>("golden", "kernels", file);
   assert.ok(Array.isArray(cases) && cases.length > 0, `${file} has no cases`);
   const core = await createCore();
@@ -23,7 +27,11 @@ export async function checkGoldenFile(t: TestContext, file: string, expect: Gold
       const outcome = runCase(c, core);
       const skipReason = expect.expectedSkips[index];
       if (skipReason) {
-        assert.equal(outcome.status, "skip", `case ${index} should be a documented divergence: ${JSON.stringify(outcome)}`);
+        assert.equal(
+          outcome.status,
+          "skip",
+          `case ${index} should be a documented divergence: ${JSON.stringify(outcome)}`,
+        );
         assert.match(outcome.status === "skip" ? outcome.reason : "", skipReason);
         skipped++;
         return;

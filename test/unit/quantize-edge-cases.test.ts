@@ -33,17 +33,33 @@ function referenceQuantize(x: number, scale: number, zeroPoint: number, dtype: Q
   return Math.min(Math.max(v, min), max);
 }
 
-async function check(x: number[], scale: number, zeroPoint: number, dtype: QuantDtype, expected: number[]): Promise<void> {
+async function check(
+  x: number[],
+  scale: number,
+  zeroPoint: number,
+  dtype: QuantDtype,
+  expected: number[],
+): Promise<void> {
   const core = await corePromise;
   const q = quantizePerTensor(core, Float32Array.from(x), scale, zeroPoint, dtype);
-  assert.deepEqual(Array.from(q), expected, `quantize ${JSON.stringify(x)} scale ${scale} zp ${zeroPoint} ${dtype}`);
+  assert.deepEqual(
+    Array.from(q),
+    expected,
+    `quantize ${JSON.stringify(x)} scale ${scale} zp ${zeroPoint} ${dtype}`,
+  );
 }
 
 test("values past the dtype's range saturate, infinities included", async () => {
   const x = [1e30, -1e30, Infinity, -Infinity, 1e9, -1e9];
   await check(x, 0.1, 0, "quint8", [255, 0, 255, 0, 255, 0]);
   await check(x, 0.1, 5, "qint8", [127, -128, 127, -128, 127, -128]);
-  await check(x, 0.1, 0, "qint32", [2147483647, -2147483648, 2147483647, -2147483648, 2147483647, -2147483648]);
+  await check(
+    x,
+    0.1,
+    0,
+    "qint32",
+    [2147483647, -2147483648, 2147483647, -2147483648, 2147483647, -2147483648],
+  );
 });
 
 test("1e9 to quint8 with scale 1/255, zero point 128 saturates to 255 (PyTorch 2.11 wraps to 0)", async () => {
@@ -120,7 +136,9 @@ test("per-channel quantize follows the channel axis (1 and -1) like per-tensor o
     const zps = Array.from({ length: channels }, (_, c) => c - 1);
     const q = quantizePerChannel(core, x, shape, scales, zps, axis, "qint8");
     const channelOf = (i: number) => (axis === 1 ? Math.floor(i / 4) % 3 : i % 4);
-    const want = Array.from(x, (v, i) => referenceQuantize(v, scales[channelOf(i)], zps[channelOf(i)], "qint8"));
+    const want = Array.from(x, (v, i) =>
+      referenceQuantize(v, scales[channelOf(i)], zps[channelOf(i)], "qint8"),
+    );
     assert.deepEqual(Array.from(q), want, `axis ${axis}`);
     const deq = dequantizePerChannel(core, q, shape, scales, zps, axis, "qint8");
     const wantDeq = Array.from(q, (v, i) => Math.fround((v - zps[channelOf(i)]) * scales[channelOf(i)]));
@@ -132,10 +150,22 @@ test("bad quantization parameters are refused with a clear RangeError", async ()
   const core = await corePromise;
   const x = Float32Array.of(1, 2, 3, 4, 5, 6);
   assert.throws(() => quantizePerTensor(core, x, 0, 0, "quint8"), /scale must be a positive finite number/);
-  assert.throws(() => quantizePerTensor(core, x, 0.1, 300, "quint8"), /zero point 300 is outside quint8's range/);
-  assert.throws(() => quantizePerChannel(core, x, [2, 3], [0.1, 0.1], [0, 0], 1, "qint8"), /axis 1 has 3 channels but 2 scales/);
-  assert.throws(() => quantizePerChannel(core, x, [2, 3], [0.1, 0.1], [0, 0], 2, "qint8"), /channel axis 2 is out of range/);
-  assert.throws(() => quantizePerChannel(core, x, [4, 2], [0.1, 0.1], [0, 0], 1, "qint8"), /do not fill shape/);
+  assert.throws(
+    () => quantizePerTensor(core, x, 0.1, 300, "quint8"),
+    /zero point 300 is outside quint8's range/,
+  );
+  assert.throws(
+    () => quantizePerChannel(core, x, [2, 3], [0.1, 0.1], [0, 0], 1, "qint8"),
+    /axis 1 has 3 channels but 2 scales/,
+  );
+  assert.throws(
+    () => quantizePerChannel(core, x, [2, 3], [0.1, 0.1], [0, 0], 2, "qint8"),
+    /channel axis 2 is out of range/,
+  );
+  assert.throws(
+    () => quantizePerChannel(core, x, [4, 2], [0.1, 0.1], [0, 0], 1, "qint8"),
+    /do not fill shape/,
+  );
 });
 
 test("dynamic quantization: reduce_range is ignored under qnnpack; empty and NaN inputs are refused", async () => {
@@ -148,11 +178,17 @@ test("dynamic quantization: reduce_range is ignored under qnnpack; empty and NaN
   assert.deepEqual(qnnpack, full);
   assert.ok(Math.max(...reduced.data) <= 127);
   assert.throws(() => quantizePerTensorDynamic(core, new Float32Array(0), "qint8", false), /empty tensor/);
-  assert.throws(() => quantizePerTensorDynamic(core, Float32Array.of(1, NaN), "qint8", false), /NaN at index 1/);
+  assert.throws(
+    () => quantizePerTensorDynamic(core, Float32Array.of(1, NaN), "qint8", false),
+    /NaN at index 1/,
+  );
 });
 
 test("a tensor past the memory cap raises WasmMemoryError and leaves the core usable", async () => {
   const core = await createCore({ memoryCapBytes: 4 * 1024 * 1024 });
-  assert.throws(() => quantizePerTensor(core, new Float32Array(2_000_000), 0.1, 0, "quint8"), WasmMemoryError);
+  assert.throws(
+    () => quantizePerTensor(core, new Float32Array(2_000_000), 0.1, 0, "quint8"),
+    WasmMemoryError,
+  );
   assert.deepEqual(Array.from(quantizePerTensor(core, Float32Array.of(1, 2), 0.5, 0, "quint8")), [2, 4]);
 });

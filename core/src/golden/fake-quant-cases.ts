@@ -17,7 +17,14 @@ import { FLOAT_RTOL, num, numArray } from "./quantize-cases";
 
 const perTensorCase: CaseHandler = (c, core) => {
   const x = decodeFloat32(c.x, "x");
-  const out = fakeQuantizePerTensor(core, x.data, num(c, "scale"), num(c, "zero_point"), num(c, "quant_min"), num(c, "quant_max"));
+  const out = fakeQuantizePerTensor(
+    core,
+    x.data,
+    num(c, "scale"),
+    num(c, "zero_point"),
+    num(c, "quant_min"),
+    num(c, "quant_max"),
+  );
   const m = firstFloatMismatch(decodeFloat32(c.out, "out").data, out, FLOAT_RTOL);
   return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
 };
@@ -39,13 +46,15 @@ const perChannelCase: CaseHandler = (c, core) => {
 };
 
 const qatCase: CaseHandler = (c, core) => {
-  if (c.module !== "FusedMovingAvgObsFakeQuantize") throw new InputError(`unsupported QAT module ${JSON.stringify(c.module)}`);
+  if (c.module !== "FusedMovingAvgObsFakeQuantize")
+    throw new InputError(`unsupported QAT module ${JSON.stringify(c.module)}`);
   const backend = c.backend;
   if (typeof backend !== "string" || !(QAT_BACKENDS as readonly string[]).includes(backend)) {
     throw new InputError(`unknown backend ${JSON.stringify(backend)}`);
   }
   const role = c.role;
-  if (role !== "activation" && role !== "weight") throw new InputError(`role should be activation or weight, got ${JSON.stringify(role)}`);
+  if (role !== "activation" && role !== "weight")
+    throw new InputError(`role should be activation or weight, got ${JSON.stringify(role)}`);
   const inputs = c.inputs;
   const steps = c.steps;
   if (!Array.isArray(inputs) || !Array.isArray(steps) || inputs.length !== steps.length) {

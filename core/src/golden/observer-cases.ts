@@ -20,7 +20,8 @@ function asArray(v: number | Float32Array): number[] {
 
 const observerCase: CaseHandler = (c, core) => {
   const kwargs = (c.kwargs ?? {}) as Record<string, unknown>;
-  if (typeof kwargs !== "object" || Array.isArray(kwargs)) throw new InputError("case field 'kwargs' should be an object");
+  if (typeof kwargs !== "object" || Array.isArray(kwargs))
+    throw new InputError("case field 'kwargs' should be an object");
   const spec = observerSpecFromTorch(String(c.observer), kwargs);
   const inputs = c.inputs;
   const steps = c.steps;
@@ -37,16 +38,27 @@ const observerCase: CaseHandler = (c, core) => {
       const checks: [string, ReturnType<typeof firstIntMismatch>][] = [
         ["scale", firstFloatMismatch(asNumbers(step.scale, "scale"), q.scales, FLOAT_RTOL)],
         ["zero_point", firstIntMismatch(asNumbers(step.zero_point, "zero_point"), q.zeroPoints)],
-        ["min_val", firstFloatMismatch(asNumbers(step.min_val, "min_val"), asArray(observer.minVal), FLOAT_RTOL)],
-        ["max_val", firstFloatMismatch(asNumbers(step.max_val, "max_val"), asArray(observer.maxVal), FLOAT_RTOL)],
+        [
+          "min_val",
+          firstFloatMismatch(asNumbers(step.min_val, "min_val"), asArray(observer.minVal), FLOAT_RTOL),
+        ],
+        [
+          "max_val",
+          firstFloatMismatch(asNumbers(step.max_val, "max_val"), asArray(observer.maxVal), FLOAT_RTOL),
+        ],
       ];
       for (const [what, m] of checks) {
         if (m) return { status: "fail", detail: `after batch ${s + 1}: ${describeMismatch(what, m)}` };
       }
     }
     if (c.histogram !== undefined) {
-      if (!observer.histogram) return { status: "fail", detail: "the case has a histogram but the observer keeps none" };
-      const m = firstFloatMismatch(asNumbers(c.histogram, "histogram"), observer.histogram().bins, FLOAT_RTOL);
+      if (!observer.histogram)
+        return { status: "fail", detail: "the case has a histogram but the observer keeps none" };
+      const m = firstFloatMismatch(
+        asNumbers(c.histogram, "histogram"),
+        observer.histogram().bins,
+        FLOAT_RTOL,
+      );
       if (m) return { status: "fail", detail: describeMismatch("histogram", m) };
     }
     return { status: "pass" };

@@ -18,19 +18,22 @@ export const FLOAT_RTOL = 1e-6;
 
 export function num(c: GoldenCase, key: string): number {
   const v = c[key];
-  if (typeof v !== "number") throw new InputError(`case field '${key}' should be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number")
+    throw new InputError(`case field '${key}' should be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
 export function numArray(c: GoldenCase, key: string): number[] {
   const v = c[key];
-  if (!Array.isArray(v) || v.some((e) => typeof e !== "number")) throw new InputError(`case field '${key}' should be a list of numbers`);
+  if (!Array.isArray(v) || v.some((e) => typeof e !== "number"))
+    throw new InputError(`case field '${key}' should be a list of numbers`);
   return v as number[];
 }
 
 function dtypeOf(c: GoldenCase, key = "dtype"): QuantDtype {
   const d = c[key];
-  if (!isQuantDtype(d)) throw new InputError(`case field '${key}' should be quint8, qint8 or qint32, got ${JSON.stringify(d)}`);
+  if (!isQuantDtype(d))
+    throw new InputError(`case field '${key}' should be quint8, qint8 or qint32, got ${JSON.stringify(d)}`);
   return d;
 }
 
@@ -66,10 +69,16 @@ const quantizePerTensorCase: CaseHandler = (c, core) => {
   for (let i = 0; i < x.length; i++) {
     if (q[i] === expected[i]) continue;
     if (overflow.has(i)) {
-      divergent.set(i, `quantize(${x[i]}) is ${expected[i]} in PyTorch 2.11 (int32 wrap-around), we saturate to ${q[i]}`);
+      divergent.set(
+        i,
+        `quantize(${x[i]}) is ${expected[i]} in PyTorch 2.11 (int32 wrap-around), we saturate to ${q[i]}`,
+      );
       continue;
     }
-    return { status: "fail", detail: describeMismatch("out", { index: i, expected: expected[i], actual: q[i] }) };
+    return {
+      status: "fail",
+      detail: describeMismatch("out", { index: i, expected: expected[i], actual: q[i] }),
+    };
   }
   if (expectedDequant) {
     for (let i = 0; i < x.length; i++) {
@@ -79,7 +88,10 @@ const quantizePerTensorCase: CaseHandler = (c, core) => {
       const centred = q[i] - zp;
       if (centred < INT32_MIN || centred > INT32_MAX) {
         // fbgemm::Dequantize computes q - zero_point in int32, which wraps for saturated qint32 values.
-        divergent.set(i, `dequantize(${q[i]}) is ${expectedDequant[i]} in PyTorch 2.11 (q - zero_point wraps in int32), we give ${deq[i]}`);
+        divergent.set(
+          i,
+          `dequantize(${q[i]}) is ${expectedDequant[i]} in PyTorch 2.11 (q - zero_point wraps in int32), we give ${deq[i]}`,
+        );
         continue;
       }
       return { status: "fail", detail: describeMismatch("dequant", { ...m, index: i }) };
@@ -101,7 +113,15 @@ const quantizePerTensorCase: CaseHandler = (c, core) => {
 const quantizePerChannelCase: CaseHandler = (c, core) => {
   const x = decodeFloat32(c.x, "x");
   const dtype = dtypeOf(c);
-  const q = quantizePerChannel(core, x.data, x.shape, numArray(c, "scales"), numArray(c, "zero_points"), num(c, "axis"), dtype);
+  const q = quantizePerChannel(
+    core,
+    x.data,
+    x.shape,
+    numArray(c, "scales"),
+    numArray(c, "zero_points"),
+    num(c, "axis"),
+    dtype,
+  );
   const m = firstIntMismatch(decodeArray(c.out, "out").data, q);
   return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
 };
@@ -112,13 +132,15 @@ const quantizePerTensorDynamicCase: CaseHandler = (c, core): CaseOutcome => {
   if (dtype === "qint32") throw new InputError("quantize_per_tensor_dynamic supports quint8 and qint8 only");
   const reduceRange = c.reduce_range === true;
   const out = c.out as GoldenCase;
-  if (typeof out !== "object" || out === null) throw new InputError("case field 'out' should be a quantized tensor");
+  if (typeof out !== "object" || out === null)
+    throw new InputError("case field 'out' should be a quantized tensor");
   const r = quantizePerTensorDynamic(core, x, dtype, reduceRange);
   const expScale = num(out, "scale");
   const expZp = num(out, "zero_point");
   const sm = firstFloatMismatch([expScale], [r.scale], FLOAT_RTOL);
   if (sm) return { status: "fail", detail: describeMismatch("scale", sm) };
-  if (expZp !== r.zeroPoint) return { status: "fail", detail: `zero_point = ${r.zeroPoint}, expected ${expZp}` };
+  if (expZp !== r.zeroPoint)
+    return { status: "fail", detail: `zero_point = ${r.zeroPoint}, expected ${expZp}` };
   const m = firstIntMismatch(decodeArray(out.int_repr, "out.int_repr").data, r.data);
   return m ? { status: "fail", detail: describeMismatch("int_repr", m) } : { status: "pass" };
 };

@@ -3,17 +3,25 @@
 // module of every backend's qconfig, step by step, with the backends' default configurations.
 import type { WasmCore } from "./core";
 import { allocOrThrow, elementCountOf, splitAtAxis, withScratch, type QuantDtype } from "./quantize";
-import { FLOAT32_EPS, observerQParamFlags, resolveQuantRange, type ObserverSpec, type QScheme } from "./observers";
+import {
+  FLOAT32_EPS,
+  observerQParamFlags,
+  resolveQuantRange,
+  type ObserverSpec,
+  type QScheme,
+} from "./observers";
 
 function checkRange(quantMin: number, quantMax: number): void {
   if (!Number.isInteger(quantMin) || !Number.isInteger(quantMax) || !(quantMin <= quantMax)) {
     throw new RangeError(`bad quantization range [${quantMin}, ${quantMax}]`);
   }
-  if (quantMin < -(2 ** 31) || quantMax > 2 ** 31 - 1) throw new RangeError(`quantization range [${quantMin}, ${quantMax}] exceeds int32`);
+  if (quantMin < -(2 ** 31) || quantMax > 2 ** 31 - 1)
+    throw new RangeError(`quantization range [${quantMin}, ${quantMax}] exceeds int32`);
 }
 
 function checkScale(scale: number, what = "scale"): void {
-  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`${what} must be a positive finite number, got ${scale}`);
+  if (!(Number.isFinite(scale) && scale > 0))
+    throw new RangeError(`${what} must be a positive finite number, got ${scale}`);
 }
 
 function checkZeroPoint(zeroPoint: number, quantMin: number, quantMax: number, what = "zero point"): void {
@@ -70,10 +78,13 @@ export function fakeQuantizePerChannel(
   quantMax: number,
 ): Float32Array {
   checkRange(quantMin, quantMax);
-  if (elementCountOf(shape) !== x.length) throw new RangeError(`${x.length} values do not fill shape [${shape.join(", ")}]`);
+  if (elementCountOf(shape) !== x.length)
+    throw new RangeError(`${x.length} values do not fill shape [${shape.join(", ")}]`);
   const split = splitAtAxis(shape, axis);
   if (scales.length !== split.channels || zeroPoints.length !== split.channels) {
-    throw new RangeError(`axis ${split.axis} has ${split.channels} channels but ${scales.length} scales and ${zeroPoints.length} zero points`);
+    throw new RangeError(
+      `axis ${split.axis} has ${split.channels} channels but ${scales.length} scales and ${zeroPoints.length} zero points`,
+    );
   }
   for (let c = 0; c < split.channels; c++) {
     checkScale(scales[c], `scale of channel ${c}`);
@@ -86,7 +97,17 @@ export function fakeQuantizePerChannel(
     core.f32(s, split.channels).set(Array.from(scales));
     const z = alloc(split.channels * 4);
     core.i32(z, split.channels).set(Array.from(zeroPoints));
-    core.exports.fakeQuantizePerChannel(buf, buf, split.outer, split.channels, split.inner, s, z, quantMin, quantMax);
+    core.exports.fakeQuantizePerChannel(
+      buf,
+      buf,
+      split.outer,
+      split.channels,
+      split.inner,
+      s,
+      z,
+      quantMin,
+      quantMax,
+    );
     return core.copyOut(Float32Array, buf, x.length);
   });
 }
@@ -124,7 +145,10 @@ export type QatBackend = (typeof QAT_BACKENDS)[number];
  * MovingAverageMinMax quint8 0..255 (reduce_range on x86/fbgemm), weights qint8 -128..127 symmetric,
  * per channel except on qnnpack.
  */
-export function defaultQatFakeQuantSpec(backend: QatBackend, role: "activation" | "weight"): FusedFakeQuantSpec {
+export function defaultQatFakeQuantSpec(
+  backend: QatBackend,
+  role: "activation" | "weight",
+): FusedFakeQuantSpec {
   if (role === "activation") {
     return {
       observer: "moving_average_minmax",
@@ -136,7 +160,13 @@ export function defaultQatFakeQuantSpec(backend: QatBackend, role: "activation" 
     };
   }
   if (backend === "qnnpack") {
-    return { observer: "moving_average_minmax", dtype: "qint8", qscheme: "per_tensor_symmetric", quantMin: -128, quantMax: 127 };
+    return {
+      observer: "moving_average_minmax",
+      dtype: "qint8",
+      qscheme: "per_tensor_symmetric",
+      quantMin: -128,
+      quantMax: 127,
+    };
   }
   return {
     observer: "moving_average_per_channel_minmax",
@@ -183,7 +213,9 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
       throw new RangeError(`${spec.observer} does not take qscheme ${spec.qscheme}`);
     }
     if (this.perChannel && (spec.chAxis ?? 0) !== 0) {
-      throw new RangeError("per-channel FakeQuant in fused_moving_avg_obs_fake_quant is only supported on axis 0");
+      throw new RangeError(
+        "per-channel FakeQuant in fused_moving_avg_obs_fake_quant is only supported on axis 0",
+      );
     }
     // FakeQuantize passes quant_min/quant_max (default 0/255) and reduce_range to its observer, and
     // then uses the observer's resolved range.
@@ -203,7 +235,8 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
 
   private ensureChannels(channels: number): void {
     if (this.channels === channels) return;
-    if (this.channels >= 0) throw new RangeError(`fake-quant saw ${this.channels} channels before and ${channels} now`);
+    if (this.channels >= 0)
+      throw new RangeError(`fake-quant saw ${this.channels} channels before and ${channels} now`);
     this.minPtr = allocOrThrow(this.core, channels * 4);
     this.maxPtr = allocOrThrow(this.core, channels * 4);
     this.core.f32(this.minPtr, channels).fill(Infinity);
@@ -213,7 +246,8 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
 
   step(x: Float32Array, shape: readonly number[]): FakeQuantStep {
     if (this.disposed) throw new Error("FusedMovingAvgObsFakeQuantize was disposed");
-    if (elementCountOf(shape) !== x.length) throw new RangeError(`${x.length} values do not fill shape [${shape.join(", ")}]`);
+    if (elementCountOf(shape) !== x.length)
+      throw new RangeError(`${x.length} values do not fill shape [${shape.join(", ")}]`);
     if (x.length === 0) throw new RangeError("fused fake-quant of an empty tensor has no min/max");
     const split = this.perChannel ? splitAtAxis(shape, 0) : { outer: 1, channels: 1, inner: x.length };
     this.ensureChannels(split.channels);
@@ -257,17 +291,34 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
     return withScratch(this.core, (alloc) => {
       const scales = alloc(count * 4);
       const zps = alloc(count * 4);
-      this.core.exports.observerQParams(this.minPtr, this.maxPtr, count, this.quantMin, this.quantMax, this.flags, FLOAT32_EPS, scales, zps);
-      return { scales: this.core.copyOut(Float32Array, scales, count), zeroPoints: this.core.copyOut(Int32Array, zps, count) };
+      this.core.exports.observerQParams(
+        this.minPtr,
+        this.maxPtr,
+        count,
+        this.quantMin,
+        this.quantMax,
+        this.flags,
+        FLOAT32_EPS,
+        scales,
+        zps,
+      );
+      return {
+        scales: this.core.copyOut(Float32Array, scales, count),
+        zeroPoints: this.core.copyOut(Int32Array, zps, count),
+      };
     });
   }
 
   get minVal(): Float32Array {
-    return this.channels < 0 ? new Float32Array(0) : this.core.copyOut(Float32Array, this.minPtr, this.channels);
+    return this.channels < 0
+      ? new Float32Array(0)
+      : this.core.copyOut(Float32Array, this.minPtr, this.channels);
   }
 
   get maxVal(): Float32Array {
-    return this.channels < 0 ? new Float32Array(0) : this.core.copyOut(Float32Array, this.maxPtr, this.channels);
+    return this.channels < 0
+      ? new Float32Array(0)
+      : this.core.copyOut(Float32Array, this.maxPtr, this.channels);
   }
 
   dispose(): void {
@@ -280,6 +331,9 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
 }
 
 /** A FusedMovingAvgObsFakeQuantize with its running min/max in linear memory. */
-export function createFusedMovingAvgObsFakeQuantize(core: WasmCore, spec: FusedFakeQuantSpec): FusedMovingAvgObsFakeQuantize {
+export function createFusedMovingAvgObsFakeQuantize(
+  core: WasmCore,
+  spec: FusedFakeQuantSpec,
+): FusedMovingAvgObsFakeQuantize {
   return new WasmFusedFakeQuant(core, { ...spec });
 }

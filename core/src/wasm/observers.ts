@@ -2,7 +2,15 @@
 // PerChannelMinMax, MovingAveragePerChannelMinMax and HistogramObserver with their state in linear
 // memory, plus the mapping between an ObserverSpec and PyTorch's observer class + kwargs.
 import type { WasmCore } from "./core";
-import { QUANT_DTYPES, allocOrThrow, elementCountOf, isQuantDtype, splitAtAxis, withScratch, type QuantDtype } from "./quantize";
+import {
+  QUANT_DTYPES,
+  allocOrThrow,
+  elementCountOf,
+  isQuantDtype,
+  splitAtAxis,
+  withScratch,
+  type QuantDtype,
+} from "./quantize";
 
 export const OBSERVER_KINDS = [
   "minmax",
@@ -13,7 +21,12 @@ export const OBSERVER_KINDS = [
 ] as const;
 export type ObserverKind = (typeof OBSERVER_KINDS)[number];
 
-export const QSCHEMES = ["per_tensor_affine", "per_tensor_symmetric", "per_channel_affine", "per_channel_symmetric"] as const;
+export const QSCHEMES = [
+  "per_tensor_affine",
+  "per_tensor_symmetric",
+  "per_channel_affine",
+  "per_channel_symmetric",
+] as const;
 export type QScheme = (typeof QSCHEMES)[number];
 
 export interface ObserverSpec {
@@ -109,21 +122,31 @@ export class ObserverConfigError extends RangeError {
 }
 
 /** PyTorch's calculate_qmin_qmax: the integer range an observer with this spec targets. */
-export function resolveQuantRange(spec: ObserverSpec): { quantMin: number; quantMax: number; customized: boolean } {
+export function resolveQuantRange(spec: ObserverSpec): {
+  quantMin: number;
+  quantMax: number;
+  customized: boolean;
+} {
   const reduce = spec.reduceRange === true;
   const customized = spec.quantMin !== undefined && spec.quantMax !== undefined;
   if (customized) {
     const qmin = spec.quantMin as number;
     const qmax = spec.quantMax as number;
-    if (!Number.isInteger(qmin) || !Number.isInteger(qmax)) throw new ObserverConfigError("quant_min and quant_max must be integers");
-    if (!(qmin <= 0 && 0 <= qmax)) throw new ObserverConfigError("the quantization range [quant_min, quant_max] must include 0");
+    if (!Number.isInteger(qmin) || !Number.isInteger(qmax))
+      throw new ObserverConfigError("quant_min and quant_max must be integers");
+    if (!(qmin <= 0 && 0 <= qmax))
+      throw new ObserverConfigError("the quantization range [quant_min, quant_max] must include 0");
     if (!(qmin < qmax)) throw new ObserverConfigError("quant_min must be strictly less than quant_max");
     const len = qmax - qmin + 1;
     if (spec.dtype === "qint8" && len > 256) {
-      throw new ObserverConfigError("quantization range should be positive and not exceed the maximum bit range (=256)");
+      throw new ObserverConfigError(
+        "quantization range should be positive and not exceed the maximum bit range (=256)",
+      );
     }
     if (spec.dtype === "qint32" && len > 2 ** 32) {
-      throw new ObserverConfigError("quantization range should be positive and not exceed the maximum bit range (=4294967296)");
+      throw new ObserverConfigError(
+        "quantization range should be positive and not exceed the maximum bit range (=4294967296)",
+      );
     }
     return reduce
       ? { quantMin: Math.floor(qmin / 2), quantMax: Math.floor(qmax / 2), customized }
@@ -131,7 +154,9 @@ export function resolveQuantRange(spec: ObserverSpec): { quantMin: number; quant
   }
   switch (spec.dtype) {
     case "qint8":
-      return reduce ? { quantMin: -64, quantMax: 63, customized } : { quantMin: -128, quantMax: 127, customized };
+      return reduce
+        ? { quantMin: -64, quantMax: 63, customized }
+        : { quantMin: -128, quantMax: 127, customized };
     case "quint8":
       return reduce ? { quantMin: 0, quantMax: 127, customized } : { quantMin: 0, quantMax: 255, customized };
     case "qint32":
@@ -141,9 +166,12 @@ export function resolveQuantRange(spec: ObserverSpec): { quantMin: number; quant
 
 /** Checks a spec the way PyTorch's observer constructors do; throws ObserverConfigError. */
 export function validateObserverSpec(spec: ObserverSpec): void {
-  if (!(OBSERVER_KINDS as readonly string[]).includes(spec.kind)) throw new ObserverConfigError(`unknown observer kind '${spec.kind}'`);
-  if (!isQuantDtype(spec.dtype)) throw new ObserverConfigError(`unsupported observer dtype '${String(spec.dtype)}'`);
-  if (!(QSCHEMES as readonly string[]).includes(spec.qscheme)) throw new ObserverConfigError(`unsupported qscheme '${spec.qscheme}'`);
+  if (!(OBSERVER_KINDS as readonly string[]).includes(spec.kind))
+    throw new ObserverConfigError(`unknown observer kind '${spec.kind}'`);
+  if (!isQuantDtype(spec.dtype))
+    throw new ObserverConfigError(`unsupported observer dtype '${String(spec.dtype)}'`);
+  if (!(QSCHEMES as readonly string[]).includes(spec.qscheme))
+    throw new ObserverConfigError(`unsupported qscheme '${spec.qscheme}'`);
   const cls = CLASS_OF_KIND[spec.kind];
   const perChannelScheme = spec.qscheme.startsWith("per_channel");
   if (isPerChannelKind(spec.kind) !== perChannelScheme) {
@@ -154,21 +182,26 @@ export function validateObserverSpec(spec: ObserverSpec): void {
   if (spec.kind !== "histogram" && isSymmetric(spec.qscheme) && spec.reduceRange && spec.dtype === "quint8") {
     throw new ObserverConfigError(`${cls}: cannot reduce range for symmetric quantization for quint8`);
   }
-  if (spec.chAxis !== undefined && !Number.isInteger(spec.chAxis)) throw new ObserverConfigError("ch_axis must be an integer");
+  if (spec.chAxis !== undefined && !Number.isInteger(spec.chAxis))
+    throw new ObserverConfigError("ch_axis must be an integer");
   if (spec.averagingConstant !== undefined && !Number.isFinite(spec.averagingConstant)) {
     throw new ObserverConfigError("averaging_constant must be a finite number");
   }
   if (spec.bins !== undefined && !(Number.isInteger(spec.bins) && spec.bins > 0 && spec.bins <= 1 << 20)) {
     throw new ObserverConfigError(`bins must be a positive integer (at most 2^20), got ${spec.bins}`);
   }
-  if (spec.eps !== undefined && !(spec.eps >= 0)) throw new ObserverConfigError("eps must be a non-negative number");
+  if (spec.eps !== undefined && !(spec.eps >= 0))
+    throw new ObserverConfigError("eps must be a non-negative number");
   resolveQuantRange(spec);
 }
 
 // ---- PyTorch class + kwargs <-> spec ----
 
 function torchEnumName(v: unknown, what: string): string {
-  if (typeof v !== "string") throw new ObserverConfigError(`${what} must be a string such as 'torch.quint8', got ${JSON.stringify(v)}`);
+  if (typeof v !== "string")
+    throw new ObserverConfigError(
+      `${what} must be a string such as 'torch.quint8', got ${JSON.stringify(v)}`,
+    );
   return v.startsWith("torch.") ? v.slice("torch.".length) : v;
 }
 
@@ -181,7 +214,8 @@ function torchBool(v: unknown, what: string): boolean {
 
 function torchNumber(v: unknown, what: string): number {
   const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-  if (typeof n !== "number" || Number.isNaN(n)) throw new ObserverConfigError(`${what} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof n !== "number" || Number.isNaN(n))
+    throw new ObserverConfigError(`${what} must be a number, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -209,13 +243,17 @@ export function observerSpecFromTorch(className: string, kwargs: Record<string, 
       case "dtype": {
         const d = torchEnumName(value, "dtype");
         const mapped = d === "uint8" ? "quint8" : d === "int8" ? "qint8" : d === "int32" ? "qint32" : d;
-        if (!isQuantDtype(mapped)) throw new ObserverConfigError(`unsupported observer dtype '${d}' (supported: ${QUANT_DTYPES.join(", ")})`);
+        if (!isQuantDtype(mapped))
+          throw new ObserverConfigError(
+            `unsupported observer dtype '${d}' (supported: ${QUANT_DTYPES.join(", ")})`,
+          );
         spec.dtype = mapped;
         break;
       }
       case "qscheme": {
         const q = torchEnumName(value, "qscheme");
-        if (!(QSCHEMES as readonly string[]).includes(q)) throw new ObserverConfigError(`unsupported qscheme '${q}'`);
+        if (!(QSCHEMES as readonly string[]).includes(q))
+          throw new ObserverConfigError(`unsupported qscheme '${q}'`);
         spec.qscheme = q as QScheme;
         break;
       }
@@ -246,7 +284,8 @@ export function observerSpecFromTorch(className: string, kwargs: Record<string, 
         spec.eps = torchNumber(value, "eps");
         break;
       case "is_dynamic":
-        if (torchBool(value, "is_dynamic")) throw new ObserverConfigError(`${short} with is_dynamic=True is not supported`);
+        if (torchBool(value, "is_dynamic"))
+          throw new ObserverConfigError(`${short} with is_dynamic=True is not supported`);
         break;
       case "factory_kwargs":
         break;
@@ -259,7 +298,10 @@ export function observerSpecFromTorch(className: string, kwargs: Record<string, 
 }
 
 /** The PyTorch class name and the kwargs that differ from its defaults. */
-export function observerSpecToTorch(spec: ObserverSpec): { className: string; kwargs: Record<string, string | number | boolean> } {
+export function observerSpecToTorch(spec: ObserverSpec): {
+  className: string;
+  kwargs: Record<string, string | number | boolean>;
+} {
   const kwargs: Record<string, string | number | boolean> = {};
   if (spec.dtype !== "quint8") kwargs.dtype = `torch.${spec.dtype}`;
   if (spec.qscheme !== TORCH_DEFAULTS[spec.kind].qscheme) kwargs.qscheme = `torch.${spec.qscheme}`;
@@ -269,7 +311,8 @@ export function observerSpecToTorch(spec: ObserverSpec): { className: string; kw
     kwargs.quant_max = spec.quantMax;
   }
   if (spec.chAxis !== undefined && spec.chAxis !== 0) kwargs.ch_axis = spec.chAxis;
-  if (spec.averagingConstant !== undefined && spec.averagingConstant !== 0.01) kwargs.averaging_constant = spec.averagingConstant;
+  if (spec.averagingConstant !== undefined && spec.averagingConstant !== 0.01)
+    kwargs.averaging_constant = spec.averagingConstant;
   if (spec.bins !== undefined && spec.bins !== 2048) kwargs.bins = spec.bins;
   if (spec.eps !== undefined && spec.eps !== FLOAT32_EPS) kwargs.eps = spec.eps;
   return { className: CLASS_OF_KIND[spec.kind], kwargs };
@@ -361,7 +404,8 @@ class WasmObserver implements Observer {
 
   private checkShape(length: number, shape: readonly number[]): void {
     const n = elementCountOf(shape);
-    if (n !== length) throw new RangeError(`${length} values do not fill shape [${shape.join(", ")}] (${n} elements)`);
+    if (n !== length)
+      throw new RangeError(`${length} values do not fill shape [${shape.join(", ")}] (${n} elements)`);
   }
 
   observePtr(ptr: number, length: number, shape: readonly number[]): void {
@@ -397,7 +441,16 @@ class WasmObserver implements Observer {
         }
         const scratch = this.ensureScratch(split.channels * 8);
         if (this.spec.kind === "per_channel_minmax") {
-          ex.observePerChannelMinMax(this.minPtr, this.maxPtr, initialized, ptr, split.outer, split.channels, split.inner, scratch);
+          ex.observePerChannelMinMax(
+            this.minPtr,
+            this.maxPtr,
+            initialized,
+            ptr,
+            split.outer,
+            split.channels,
+            split.inner,
+            scratch,
+          );
         } else {
           ex.observeMovingAveragePerChannelMinMax(
             this.minPtr,
@@ -418,13 +471,19 @@ class WasmObserver implements Observer {
 
   get minVal(): number | Float32Array {
     this.live();
-    if (this.perChannel) return this.channels < 0 ? new Float32Array(0) : this.core.copyOut(Float32Array, this.minPtr, this.channels);
+    if (this.perChannel)
+      return this.channels < 0
+        ? new Float32Array(0)
+        : this.core.copyOut(Float32Array, this.minPtr, this.channels);
     return this.core.f32(this.state, 1)[0];
   }
 
   get maxVal(): number | Float32Array {
     this.live();
-    if (this.perChannel) return this.channels < 0 ? new Float32Array(0) : this.core.copyOut(Float32Array, this.maxPtr, this.channels);
+    if (this.perChannel)
+      return this.channels < 0
+        ? new Float32Array(0)
+        : this.core.copyOut(Float32Array, this.maxPtr, this.channels);
     return this.core.f32(this.state + 4, 1)[0];
   }
 
@@ -450,7 +509,10 @@ class WasmObserver implements Observer {
           out,
           out + 4,
         );
-        return { scales: this.core.copyOut(Float32Array, out, 1), zeroPoints: this.core.copyOut(Int32Array, out + 4, 1) };
+        return {
+          scales: this.core.copyOut(Float32Array, out, 1),
+          zeroPoints: this.core.copyOut(Int32Array, out + 4, 1),
+        };
       }
       if (this.perChannel && this.channels < 0) {
         // PyTorch's check_min_max_valid on an empty buffer: default qparams.
@@ -464,8 +526,21 @@ class WasmObserver implements Observer {
       for (let c = 0; c < count; c++) this.checkMinMax([mins[c], maxs[c]]);
       const scales = alloc(count * 4);
       const zps = alloc(count * 4);
-      ex.observerQParams(minPtr, maxPtr, count, this.quantMin, this.quantMax, this.flags, this.eps, scales, zps);
-      return { scales: this.core.copyOut(Float32Array, scales, count), zeroPoints: this.core.copyOut(Int32Array, zps, count) };
+      ex.observerQParams(
+        minPtr,
+        maxPtr,
+        count,
+        this.quantMin,
+        this.quantMax,
+        this.flags,
+        this.eps,
+        scales,
+        zps,
+      );
+      return {
+        scales: this.core.copyOut(Float32Array, scales, count),
+        zeroPoints: this.core.copyOut(Int32Array, zps, count),
+      };
     });
   }
 
@@ -475,7 +550,9 @@ class WasmObserver implements Observer {
     const mx = minMax[1];
     if (mn === Infinity && mx === -Infinity) return;
     if (!(mn <= mx)) {
-      throw new RangeError(`${observerClassName(this.spec.kind)}: min ${mn} is not <= max ${mx} (NaN in the observed data?)`);
+      throw new RangeError(
+        `${observerClassName(this.spec.kind)}: min ${mn} is not <= max ${mx} (NaN in the observed data?)`,
+      );
     }
   }
 
@@ -488,7 +565,8 @@ class WasmObserver implements Observer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const p of [this.state, this.range, this.minPtr, this.maxPtr, this.hist, this.scratch, this.staging]) this.core.free(p);
+    for (const p of [this.state, this.range, this.minPtr, this.maxPtr, this.hist, this.scratch, this.staging])
+      this.core.free(p);
     this.state = this.range = this.minPtr = this.maxPtr = this.hist = this.scratch = this.staging = 0;
   }
 }

@@ -71,7 +71,8 @@ function viewQuant(core: WasmCore, dtype: QuantDtype, ptr: number, length: numbe
 }
 
 function checkScale(scale: number, what = "scale"): void {
-  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`${what} must be a positive finite number, got ${scale}`);
+  if (!(Number.isFinite(scale) && scale > 0))
+    throw new RangeError(`${what} must be a positive finite number, got ${scale}`);
 }
 
 function checkZeroPoint(zeroPoint: number, dtype: QuantDtype, what = "zero point"): void {
@@ -105,7 +106,8 @@ export function splitAtAxis(shape: readonly number[], axis: number): ChannelSpli
 export function elementCountOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new RangeError(`bad dimension ${d} in shape [${shape.join(", ")}]`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new RangeError(`bad dimension ${d} in shape [${shape.join(", ")}]`);
     n *= d;
   }
   return n;
@@ -113,7 +115,8 @@ export function elementCountOf(shape: readonly number[]): number {
 
 function checkShape(length: number, shape: readonly number[]): void {
   const n = elementCountOf(shape);
-  if (n !== length) throw new RangeError(`${length} values do not fill shape [${shape.join(", ")}] (${n} elements)`);
+  if (n !== length)
+    throw new RangeError(`${length} values do not fill shape [${shape.join(", ")}] (${n} elements)`);
 }
 
 /** quantize_per_tensor on buffers already in linear memory (dst holds n elements of the dtype). */
@@ -132,7 +135,13 @@ export function quantizePerTensorPtr(
 }
 
 /** torch.quantize_per_tensor(x, scale, zero_point, dtype).int_repr(). */
-export function quantizePerTensor(core: WasmCore, x: Float32Array, scale: number, zeroPoint: number, dtype: QuantDtype): QuantArray {
+export function quantizePerTensor(
+  core: WasmCore,
+  x: Float32Array,
+  scale: number,
+  zeroPoint: number,
+  dtype: QuantDtype,
+): QuantArray {
   checkScale(scale);
   checkZeroPoint(zeroPoint, dtype);
   return withScratch(core, (alloc) => {
@@ -147,7 +156,13 @@ export function quantizePerTensor(core: WasmCore, x: Float32Array, scale: number
 }
 
 /** Per-tensor dequantize: (float)(q - zero_point) * (float)scale. */
-export function dequantizePerTensor(core: WasmCore, q: QuantArray, scale: number, zeroPoint: number, dtype: QuantDtype): Float32Array {
+export function dequantizePerTensor(
+  core: WasmCore,
+  q: QuantArray,
+  scale: number,
+  zeroPoint: number,
+  dtype: QuantDtype,
+): Float32Array {
   checkScale(scale);
   checkZeroPoint(zeroPoint, dtype);
   return withScratch(core, (alloc) => {
@@ -199,13 +214,31 @@ function perChannel(
     const code = QUANT_DTYPE_CODE[dtype];
     if (quantizing) {
       const dst = alloc(x.length * bytesPerElement(dtype));
-      core.exports.quantizePerChannel(src, dst, split.outer, split.channels, split.inner, scalesPtr, zpPtr, code);
+      core.exports.quantizePerChannel(
+        src,
+        dst,
+        split.outer,
+        split.channels,
+        split.inner,
+        scalesPtr,
+        zpPtr,
+        code,
+      );
       const out = newQuantArray(dtype, x.length);
       out.set(viewQuant(core, dtype, dst, x.length));
       return out;
     }
     const dst = alloc(x.length * 4);
-    core.exports.dequantizePerChannel(src, dst, split.outer, split.channels, split.inner, scalesPtr, zpPtr, code);
+    core.exports.dequantizePerChannel(
+      src,
+      dst,
+      split.outer,
+      split.channels,
+      split.inner,
+      scalesPtr,
+      zpPtr,
+      code,
+    );
     return core.copyOut(Float32Array, dst, x.length);
   });
 }
@@ -268,10 +301,19 @@ export function quantizePerTensorDynamic(
     core.f32(src, x.length).set(x);
     const dst = alloc(x.length);
     const params = alloc(16);
-    core.exports.quantizePerTensorDynamic(src, dst, x.length, QUANT_DTYPE_CODE[dtype], reduce, params, params + 8);
+    core.exports.quantizePerTensorDynamic(
+      src,
+      dst,
+      x.length,
+      QUANT_DTYPE_CODE[dtype],
+      reduce,
+      params,
+      params + 8,
+    );
     const scale = core.view(Float64Array, params, 1)[0];
     const zeroPoint = core.i32(params + 8, 1)[0];
-    const data = dtype === "quint8" ? core.copyOut(Uint8Array, dst, x.length) : core.copyOut(Int8Array, dst, x.length);
+    const data =
+      dtype === "quint8" ? core.copyOut(Uint8Array, dst, x.length) : core.copyOut(Int8Array, dst, x.length);
     return { data, scale, zeroPoint };
   });
 }
