@@ -1,0 +1,4 @@
+// Public surface of the model pipeline for the CLI and the language server (any process, fs-free).
+export * from "./pipeline";
+export * from "./progress";
+export type { QuantizationReport } from "../report/schema";
