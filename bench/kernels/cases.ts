@@ -2,7 +2,17 @@
 
 export type BenchCase =
   | { name: string; kind: "gemm"; m: number; k: number; n: number }
-  | { name: string; kind: "conv"; c: number; h: number; w: number; oc: number; k: number; pad: number; groups: number };
+  | {
+      name: string;
+      kind: "conv";
+      c: number;
+      h: number;
+      w: number;
+      oc: number;
+      k: number;
+      pad: number;
+      groups: number;
+    };
 
 export const CASES: BenchCase[] = [
   { name: "gemm 256^3", kind: "gemm", m: 256, k: 256, n: 256 },

@@ -19,7 +19,14 @@ async function main() {
       let gops: number;
       if (c.kind === "gemm") {
         const w = new Int8Array(pseudoRandomBytes(c.n * c.k, 1).buffer);
-        const packed = new PackedLinear(core, "x86", c.n, c.k, { data: w, scales: [0.01], zeroPoints: [0] }, new Float32Array(c.n));
+        const packed = new PackedLinear(
+          core,
+          "x86",
+          c.n,
+          c.k,
+          { data: w, scales: [0.01], zeroPoints: [0] },
+          new Float32Array(c.n),
+        );
         const inp = core.alloc(c.m * c.k);
         const out = core.alloc(c.m * c.n);
         core.u8(inp, c.m * c.k).set(pseudoRandomBytes(c.m * c.k, 2));
@@ -30,8 +37,22 @@ async function main() {
       } else {
         const per = (c.c / c.groups) * c.k * c.k;
         const w = new Int8Array(pseudoRandomBytes(c.oc * per, 3).buffer);
-        const geometry = { inChannels: c.c, outChannels: c.oc, kernel: [c.k, c.k] as [number, number], stride: [1, 1] as [number, number], padding: [c.pad, c.pad] as [number, number], dilation: [1, 1] as [number, number], groups: c.groups };
-        const packed = new PackedConv2d(core, "x86", geometry, { data: w, scales: [0.01], zeroPoints: [0] }, new Float32Array(c.oc));
+        const geometry = {
+          inChannels: c.c,
+          outChannels: c.oc,
+          kernel: [c.k, c.k] as [number, number],
+          stride: [1, 1] as [number, number],
+          padding: [c.pad, c.pad] as [number, number],
+          dilation: [1, 1] as [number, number],
+          groups: c.groups,
+        };
+        const packed = new PackedConv2d(
+          core,
+          "x86",
+          geometry,
+          { data: w, scales: [0.01], zeroPoints: [0] },
+          new Float32Array(c.oc),
+        );
         const [oh, ow] = packed.outputSize(c.h, c.w);
         const inp = core.alloc(c.c * c.h * c.w);
         const out = core.alloc(c.oc * oh * ow);

@@ -18,7 +18,10 @@ async function check(file: string, cases: GoldenCase[], expectedCount: number) {
   const failures: string[] = [];
   mine.forEach((c, i) => {
     const outcome = runCase(c, core);
-    if (outcome.status !== "pass") failures.push(`#${i} ${caseKind(c)} [${String(c.engine)}]: ${outcome.status === "fail" ? outcome.detail : outcome.reason}`);
+    if (outcome.status !== "pass")
+      failures.push(
+        `#${i} ${caseKind(c)} [${String(c.engine)}]: ${outcome.status === "fail" ? outcome.detail : outcome.reason}`,
+      );
   });
   assert.deepEqual(failures, []);
 }

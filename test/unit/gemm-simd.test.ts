@@ -54,7 +54,14 @@ async function threads3(): Promise<KernelThreadPool> {
 }
 after(() => pool?.close());
 
-async function checkLinear(engine: Engine, m: number, k: number, n: number, seed: number, opts: { perChannel: boolean; relu: boolean; saturating?: boolean }) {
+async function checkLinear(
+  engine: Engine,
+  m: number,
+  k: number,
+  n: number,
+  seed: number,
+  opts: { perChannel: boolean; relu: boolean; saturating?: boolean },
+) {
   const core = await loadCore();
   const r = rng(seed);
   const w = randomWeights(r, n, k, opts.perChannel);
@@ -69,7 +76,11 @@ async function checkLinear(engine: Engine, m: number, k: number, n: number, seed
     const label = `${engine} linear ${m}x${k}x${n}`;
     assert.deepEqual(single, expected, `${label}, 1 thread`);
     assert.deepEqual(multi, expected, `${label}, 3 threads`);
-    if (opts.saturating) assert.ok(expected.some((v) => v === 255) && expected.some((v) => v === (opts.relu ? q.outZeroPoint : 0)), `${label} saturates`);
+    if (opts.saturating)
+      assert.ok(
+        expected.some((v) => v === 255) && expected.some((v) => v === (opts.relu ? q.outZeroPoint : 0)),
+        `${label} saturates`,
+      );
     const xf = Float32Array.from({ length: m * k }, () => (r.next() - 0.3) * 6);
     const dynRef = packed.runDynamic(xf, m, true, undefined, true);
     assert.deepEqual(packed.runDynamic(xf, m, true), dynRef, `${label} dynamic, 1 thread`);
@@ -79,7 +90,15 @@ async function checkLinear(engine: Engine, m: number, k: number, n: number, seed
   }
 }
 
-async function checkConv(engine: Engine, g: Conv2dGeometry, batch: number, h: number, w: number, seed: number, relu: boolean) {
+async function checkConv(
+  engine: Engine,
+  g: Conv2dGeometry,
+  batch: number,
+  h: number,
+  w: number,
+  seed: number,
+  relu: boolean,
+) {
   const core = await loadCore();
   const r = rng(seed);
   const per = (g.inChannels / g.groups) * g.kernel[0] * g.kernel[1];
@@ -98,14 +117,31 @@ async function checkConv(engine: Engine, g: Conv2dGeometry, batch: number, h: nu
   }
 }
 
-function geometry(inChannels: number, outChannels: number, k: [number, number], stride: [number, number], padding: [number, number], dilation: [number, number], groups: number): Conv2dGeometry {
+function geometry(
+  inChannels: number,
+  outChannels: number,
+  k: [number, number],
+  stride: [number, number],
+  padding: [number, number],
+  dilation: [number, number],
+  groups: number,
+): Conv2dGeometry {
   return { inChannels, outChannels, kernel: k, stride, padding, dilation, groups };
 }
 
 test("SIMD linear equals the scalar reference on ragged shapes, every engine, 1 and 3 threads", async () => {
   let seed = 1;
   for (const engine of ENGINES) {
-    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [4, 16, 8], [5, 17, 9], [13, 64, 31], [37, 129, 20], [64, 256, 64], [300, 33, 3]]) {
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [3, 5, 7],
+      [4, 16, 8],
+      [5, 17, 9],
+      [13, 64, 31],
+      [37, 129, 20],
+      [64, 256, 64],
+      [300, 33, 3],
+    ]) {
       await checkLinear(engine, m, k, n, seed++, { perChannel: seed % 2 === 0, relu: seed % 3 === 0 });
     }
   }

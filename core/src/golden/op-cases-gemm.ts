@@ -19,13 +19,15 @@ function field(c: GoldenCase | Record<string, unknown>, key: string): unknown {
 
 function num(c: Record<string, unknown>, key: string): number {
   const v = field(c, key);
-  if (typeof v !== "number") throw new InputError(`case field '${key}' should be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number")
+    throw new InputError(`case field '${key}' should be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function obj(c: Record<string, unknown>, key: string): Record<string, unknown> {
   const v = field(c, key);
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new InputError(`case field '${key}' should be an object`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new InputError(`case field '${key}' should be an object`);
   return v as Record<string, unknown>;
 }
 
@@ -33,13 +35,15 @@ function obj(c: Record<string, unknown>, key: string): Record<string, unknown> {
 function pair(c: Record<string, unknown>, key: string): [number, number] {
   const v = field(c, key);
   if (typeof v === "number") return [v, v];
-  if (Array.isArray(v) && v.length === 2 && v.every((e) => typeof e === "number")) return [v[0] as number, v[1] as number];
+  if (Array.isArray(v) && v.length === 2 && v.every((e) => typeof e === "number"))
+    return [v[0] as number, v[1] as number];
   throw new InputError(`conv parameter '${key}' should be a number or [h, w], got ${JSON.stringify(v)}`);
 }
 
 function engineOf(c: GoldenCase): Engine {
   const e = c.engine;
-  if (typeof e !== "string" || !isEngine(e)) throw new InputError(`case engine should be x86, fbgemm, qnnpack or onednn, got ${JSON.stringify(e)}`);
+  if (typeof e !== "string" || !isEngine(e))
+    throw new InputError(`case engine should be x86, fbgemm, qnnpack or onednn, got ${JSON.stringify(e)}`);
   return e;
 }
 
@@ -53,23 +57,29 @@ interface QuantizedActivation {
 function activation(c: GoldenCase, key: string): QuantizedActivation {
   const q = obj(c, key);
   const t = decodeArray(q.int_repr, `${key}.int_repr`);
-  if (!(t.data instanceof Uint8Array)) throw new InputError(`${key} should be quint8 (uint8 int_repr), got ${t.dtype}`);
+  if (!(t.data instanceof Uint8Array))
+    throw new InputError(`${key} should be quint8 (uint8 int_repr), got ${t.dtype}`);
   return { data: t.data, shape: t.shape, scale: num(q, "scale"), zeroPoint: num(q, "zero_point") };
 }
 
 function weights(c: GoldenCase): { w: QuantizedWeights; shape: number[] } {
   const q = obj(c, "w");
   const t = decodeArray(q.int_repr, "w.int_repr");
-  if (!(t.data instanceof Int8Array)) throw new InputError(`w should be qint8 (int8 int_repr), got ${t.dtype}`);
+  if (!(t.data instanceof Int8Array))
+    throw new InputError(`w should be qint8 (int8 int_repr), got ${t.dtype}`);
   const scheme = q.qscheme;
   if (scheme === "per_channel_affine" || scheme === "per_channel_symmetric") {
     if (num(q, "axis") !== 0) throw new InputError(`per-channel weights must use axis 0`);
     const scales = field(q, "scales");
     const zps = field(q, "zero_points");
-    if (!Array.isArray(scales) || !Array.isArray(zps)) throw new InputError(`w.scales and w.zero_points should be lists`);
+    if (!Array.isArray(scales) || !Array.isArray(zps))
+      throw new InputError(`w.scales and w.zero_points should be lists`);
     return { w: { data: t.data, scales: scales as number[], zeroPoints: zps as number[] }, shape: t.shape };
   }
-  return { w: { data: t.data, scales: [num(q, "scale")], zeroPoints: [num(q, "zero_point")] }, shape: t.shape };
+  return {
+    w: { data: t.data, scales: [num(q, "scale")], zeroPoints: [num(q, "zero_point")] },
+    shape: t.shape,
+  };
 }
 
 function biasOf(c: GoldenCase): Float32Array | undefined {
@@ -96,13 +106,21 @@ function linearCase(relu: boolean): CaseHandler {
     const x = activation(c, "x");
     const { w, shape } = weights(c);
     if (shape.length !== 2 || x.shape.length !== 2 || x.shape[1] !== shape[1]) {
-      throw new InputError(`linear shapes x [${x.shape.join(", ")}] and w [${shape.join(", ")}] do not match`);
+      throw new InputError(
+        `linear shapes x [${x.shape.join(", ")}] and w [${shape.join(", ")}] do not match`,
+      );
     }
     const [n, k] = shape;
     const m = x.shape[0];
     const expected = decodeArray(c.out, "out");
     const out = withPacked(new PackedLinear(core, engine, n, k, w, biasOf(c)), (p) =>
-      p.runArrays(x.data, m, { inScale: x.scale, inZeroPoint: x.zeroPoint, outScale: num(c, "out_scale"), outZeroPoint: num(c, "out_zero_point"), relu }),
+      p.runArrays(x.data, m, {
+        inScale: x.scale,
+        inZeroPoint: x.zeroPoint,
+        outScale: num(c, "out_scale"),
+        outZeroPoint: num(c, "out_zero_point"),
+        relu,
+      }),
     );
     return compareInts(expected, out);
   };
@@ -126,10 +144,19 @@ function conv2dCase(relu: boolean): CaseHandler {
       dilation: pair(p, "dil"),
       groups,
     };
-    if (shape[1] * groups !== cin) throw new InputError(`conv2d weight [${shape.join(", ")}] does not fit ${cin} input channels in ${groups} groups`);
+    if (shape[1] * groups !== cin)
+      throw new InputError(
+        `conv2d weight [${shape.join(", ")}] does not fit ${cin} input channels in ${groups} groups`,
+      );
     const expected = decodeArray(c.out, "out");
     const out = withPacked(new PackedConv2d(core, engine, geometry, w, biasOf(c)), (packed) =>
-      packed.runArrays(x.data, batch, h, wd, { inScale: x.scale, inZeroPoint: x.zeroPoint, outScale: num(c, "out_scale"), outZeroPoint: num(c, "out_zero_point"), relu }),
+      packed.runArrays(x.data, batch, h, wd, {
+        inScale: x.scale,
+        inZeroPoint: x.zeroPoint,
+        outScale: num(c, "out_scale"),
+        outZeroPoint: num(c, "out_zero_point"),
+        relu,
+      }),
     );
     return compareInts(expected, out);
   };
@@ -140,11 +167,15 @@ const linearDynamicCase: CaseHandler = (c: GoldenCase, core: WasmCore) => {
   const x = decodeFloat32(c.x, "x");
   const { w, shape } = weights(c);
   if (shape.length !== 2 || x.shape.length !== 2 || x.shape[1] !== shape[1]) {
-    throw new InputError(`linear_dynamic shapes x [${x.shape.join(", ")}] and w [${shape.join(", ")}] do not match`);
+    throw new InputError(
+      `linear_dynamic shapes x [${x.shape.join(", ")}] and w [${shape.join(", ")}] do not match`,
+    );
   }
   const reduceRange = c.reduce_range === true;
   const expected = decodeFloat32(c.out, "out");
-  const out = withPacked(new PackedLinear(core, engine, shape[0], shape[1], w, biasOf(c)), (p) => p.runDynamic(x.data, x.shape[0], reduceRange));
+  const out = withPacked(new PackedLinear(core, engine, shape[0], shape[1], w, biasOf(c)), (p) =>
+    p.runDynamic(x.data, x.shape[0], reduceRange),
+  );
   const m = firstFloatMismatch(expected.data, out, DYNAMIC_RTOL, 0);
   return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
 };

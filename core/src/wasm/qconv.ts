@@ -5,7 +5,17 @@ import type { Engine } from "../backends/engine";
 import type { WasmCore } from "./core";
 import { DESC_WORDS, blockRowsFor, writeDesc } from "./qgemm-desc";
 import { requantConstants } from "./qrequant";
-import { Scratch, WasmAllocations, align16, checkQParams, perChannel, perChannelF, writeEpilogue, type LinearRequant, type QuantizedWeights } from "./qlinear";
+import {
+  Scratch,
+  WasmAllocations,
+  align16,
+  checkQParams,
+  perChannel,
+  perChannelF,
+  writeEpilogue,
+  type LinearRequant,
+  type QuantizedWeights,
+} from "./qlinear";
 import type { KernelThreadPool } from "./thread-pool";
 
 export interface Conv2dGeometry {
@@ -47,10 +57,15 @@ export class PackedConv2d extends WasmAllocations {
     super(core);
     const g = geometry;
     for (const v of [g.inChannels, g.outChannels, g.groups, ...g.kernel, ...g.stride, ...g.dilation]) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`conv geometry values must be positive integers`);
+      if (!Number.isInteger(v) || v < 1)
+        throw new RangeError(`conv geometry values must be positive integers`);
     }
-    if (g.padding.some((p) => !Number.isInteger(p) || p < 0)) throw new RangeError(`conv padding must be non-negative integers`);
-    if (g.inChannels % g.groups || g.outChannels % g.groups) throw new RangeError(`channels ${g.inChannels}->${g.outChannels} are not divisible by groups ${g.groups}`);
+    if (g.padding.some((p) => !Number.isInteger(p) || p < 0))
+      throw new RangeError(`conv padding must be non-negative integers`);
+    if (g.inChannels % g.groups || g.outChannels % g.groups)
+      throw new RangeError(
+        `channels ${g.inChannels}->${g.outChannels} are not divisible by groups ${g.groups}`,
+      );
     const [kh, kw] = g.kernel;
     this.cg = g.inChannels / g.groups;
     this.og = g.outChannels / g.groups;
@@ -58,8 +73,12 @@ export class PackedConv2d extends WasmAllocations {
     this.kp = (this.kg + 1) >> 1;
     this.np = (this.og + 7) & ~7;
     const oc = g.outChannels;
-    if (weights.data.length !== oc * this.kg) throw new RangeError(`conv weight has ${weights.data.length} values, expected ${oc}x${this.cg}x${kh}x${kw}`);
-    if (bias && bias.length !== oc) throw new RangeError(`conv bias has ${bias.length} values, expected ${oc}`);
+    if (weights.data.length !== oc * this.kg)
+      throw new RangeError(
+        `conv weight has ${weights.data.length} values, expected ${oc}x${this.cg}x${kh}x${kw}`,
+      );
+    if (bias && bias.length !== oc)
+      throw new RangeError(`conv bias has ${bias.length} values, expected ${oc}`);
     this.depthwise = g.groups === g.inChannels && g.groups === g.outChannels;
     this.weightScales = perChannelF(weights.scales, oc, "weight scales");
     this.bias = bias ? Float32Array.from(bias) : undefined;
@@ -76,7 +95,8 @@ export class PackedConv2d extends WasmAllocations {
       const reordered = new Int8Array(oc * this.kg);
       for (let o = 0; o < oc; o++) {
         for (let c = 0; c < this.cg; c++) {
-          for (let i = 0; i < kh * kw; i++) reordered[o * this.kg + i * this.cg + c] = src[(o * this.cg + c) * kh * kw + i];
+          for (let i = 0; i < kh * kw; i++)
+            reordered[o * this.kg + i * this.cg + c] = src[(o * this.cg + c) * kh * kw + i];
         }
       }
       const tmp = this.allocate(oc * this.kg);
@@ -87,7 +107,12 @@ export class PackedConv2d extends WasmAllocations {
       this.release(tmp);
     }
     const epiBytes = Math.max(g.groups * this.np, oc) * 4;
-    this.epi = { bint: this.allocate(epiBytes), a: this.allocate(epiBytes), bf: this.allocate(epiBytes), cc: this.allocate(epiBytes) };
+    this.epi = {
+      bint: this.allocate(epiBytes),
+      a: this.allocate(epiBytes),
+      bf: this.allocate(epiBytes),
+      cc: this.allocate(epiBytes),
+    };
     this.desc = this.allocate(DESC_WORDS * 4);
     this.scratch = new Scratch(core);
     this.nhwc = new Scratch(core);
@@ -108,21 +133,54 @@ export class PackedConv2d extends WasmAllocations {
     return [oh, ow];
   }
 
-  private prepare(batch: number, h: number, w: number, input: number, output: number, q: LinearRequant, threads: number, reference: boolean): void {
+  private prepare(
+    batch: number,
+    h: number,
+    w: number,
+    input: number,
+    output: number,
+    q: LinearRequant,
+    threads: number,
+    reference: boolean,
+  ): void {
     checkQParams(q.inScale, q.inZeroPoint, "input");
     checkQParams(q.outScale, q.outZeroPoint, "output");
     const g = this.geometry;
     const [oh, ow] = this.outputSize(h, w);
-    const consts = requantConstants(this.engine, g.outChannels, q.inScale, this.weightScales, this.bias, q.outScale);
+    const consts = requantConstants(
+      this.engine,
+      g.outChannels,
+      q.inScale,
+      this.weightScales,
+      this.bias,
+      q.outScale,
+    );
     const dense = reference || this.depthwise;
-    writeEpilogue(this.core, this.epi, consts, dense ? 1 : g.groups, dense ? g.outChannels : this.og, dense ? g.outChannels : this.np);
+    writeEpilogue(
+      this.core,
+      this.epi,
+      consts,
+      dense ? 1 : g.groups,
+      dense ? g.outChannels : this.og,
+      dense ? g.outChannels : this.np,
+    );
     let scratch = 0;
     let stride = 0;
     let blockRows = 0;
     let nhwc = 0;
     if (!reference && this.depthwise) {
-      const planeStride = this.core.exports.qdepthwise_plane_stride(w, g.padding[1], ow, g.stride[1], g.kernel[1], g.dilation[1]);
-      const rows = Math.max(h + 2 * g.padding[0], (oh - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dilation[0] + 1);
+      const planeStride = this.core.exports.qdepthwise_plane_stride(
+        w,
+        g.padding[1],
+        ow,
+        g.stride[1],
+        g.kernel[1],
+        g.dilation[1],
+      );
+      const rows = Math.max(
+        h + 2 * g.padding[0],
+        (oh - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dilation[0] + 1,
+      );
       stride = align16(rows * planeStride * 2 + 16);
       scratch = this.scratch.ensure(stride * threads);
     } else if (!reference) {
@@ -174,7 +232,15 @@ export class PackedConv2d extends WasmAllocations {
   }
 
   /** NCHW uint8 [batch][C][h][w] at `input` to [batch][OC][OH][OW] at `output`, in WASM memory. */
-  run(input: number, output: number, batch: number, h: number, w: number, q: LinearRequant, pool?: KernelThreadPool): void {
+  run(
+    input: number,
+    output: number,
+    batch: number,
+    h: number,
+    w: number,
+    q: LinearRequant,
+    pool?: KernelThreadPool,
+  ): void {
     const threads = pool ? pool.threads : 1;
     this.prepare(batch, h, w, input, output, q, threads, false);
     const exec = (k: "qdepthwise_thread" | "qconv_nhwc_thread" | "qconv_gemm_thread") => {
@@ -195,9 +261,18 @@ export class PackedConv2d extends WasmAllocations {
   }
 
   /** Convenience: copies `x` in, runs, copies the NCHW result out. */
-  runArrays(x: Uint8Array, batch: number, h: number, w: number, q: LinearRequant, pool?: KernelThreadPool, reference = false): Uint8Array {
+  runArrays(
+    x: Uint8Array,
+    batch: number,
+    h: number,
+    w: number,
+    q: LinearRequant,
+    pool?: KernelThreadPool,
+    reference = false,
+  ): Uint8Array {
     const g = this.geometry;
-    if (x.length !== batch * g.inChannels * h * w) throw new RangeError(`conv input has ${x.length} values, expected ${batch}x${g.inChannels}x${h}x${w}`);
+    if (x.length !== batch * g.inChannels * h * w)
+      throw new RangeError(`conv input has ${x.length} values, expected ${batch}x${g.inChannels}x${h}x${w}`);
     const [oh, ow] = this.outputSize(h, w);
     const outLen = batch * g.outChannels * oh * ow;
     return this.core.scoped((alloc) => {

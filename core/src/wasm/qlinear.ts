@@ -3,8 +3,14 @@
 // semantics for the chosen engine, optionally split across a KernelThreadPool.
 import type { Engine } from "../backends/engine";
 import type { WasmCore } from "./core";
-import { D, DESC_WORDS, blockRowsFor, writeDesc } from "./qgemm-desc";
-import { chooseDynamicQParams, dynamicConstants, quantizeDynamicInput, requantConstants, type RequantConstants } from "./qrequant";
+import { DESC_WORDS, blockRowsFor, writeDesc } from "./qgemm-desc";
+import {
+  chooseDynamicQParams,
+  dynamicConstants,
+  quantizeDynamicInput,
+  requantConstants,
+  type RequantConstants,
+} from "./qrequant";
 import type { KernelThreadPool } from "./thread-pool";
 
 /** Int8 weights of a linear or conv layer: per-tensor (one scale) or per-channel along axis 0. */
@@ -45,7 +51,8 @@ export class WasmAllocations {
 }
 
 export function perChannel(values: ArrayLike<number>, n: number, what: string): Int32Array {
-  if (values.length !== 1 && values.length !== n) throw new RangeError(`${what} needs 1 or ${n} values, got ${values.length}`);
+  if (values.length !== 1 && values.length !== n)
+    throw new RangeError(`${what} needs 1 or ${n} values, got ${values.length}`);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = values.length === 1 ? values[0] : values[i];
   return out;
@@ -74,7 +81,14 @@ export class Scratch {
 }
 
 /** Writes per-channel constants into four arrays of `groups * np` (channel g*og+o at g*np+o). */
-export function writeEpilogue(core: WasmCore, ptrs: { bint: number; a: number; bf: number; cc: number }, k: RequantConstants, groups: number, og: number, np: number): void {
+export function writeEpilogue(
+  core: WasmCore,
+  ptrs: { bint: number; a: number; bf: number; cc: number },
+  k: RequantConstants,
+  groups: number,
+  og: number,
+  np: number,
+): void {
   const bint = core.i32(ptrs.bint, groups * np);
   const a = core.f32(ptrs.a, groups * np);
   const bf = core.f32(ptrs.bf, groups * np);
@@ -118,8 +132,10 @@ export class PackedLinear extends WasmAllocations {
     bias?: Float32Array,
   ) {
     super(core);
-    if (weights.data.length !== n * k) throw new RangeError(`linear weight has ${weights.data.length} values, expected ${n}x${k}`);
-    if (bias && bias.length !== n) throw new RangeError(`linear bias has ${bias.length} values, expected ${n}`);
+    if (weights.data.length !== n * k)
+      throw new RangeError(`linear weight has ${weights.data.length} values, expected ${n}x${k}`);
+    if (bias && bias.length !== n)
+      throw new RangeError(`linear bias has ${bias.length} values, expected ${n}`);
     this.n = n;
     this.k = k;
     this.kp = (k + 1) >> 1;
@@ -134,7 +150,12 @@ export class PackedLinear extends WasmAllocations {
     this.packed = this.allocate(core.exports.qgemm_packed_bytes(n, k));
     core.exports.qgemm_pack_weights(this.raw, this.rawZps, 1, n, k, this.packed);
     const epiBytes = this.np * 4;
-    this.epi = { bint: this.allocate(epiBytes), a: this.allocate(epiBytes), bf: this.allocate(epiBytes), cc: this.allocate(epiBytes) };
+    this.epi = {
+      bint: this.allocate(epiBytes),
+      a: this.allocate(epiBytes),
+      bf: this.allocate(epiBytes),
+      cc: this.allocate(epiBytes),
+    };
     this.desc = this.allocate(DESC_WORDS * 4);
     this.scratch = new Scratch(core);
   }
@@ -172,8 +193,20 @@ export class PackedLinear extends WasmAllocations {
   private setRequant(q: LinearRequant): void {
     checkQParams(q.inScale, q.inZeroPoint, "input");
     checkQParams(q.outScale, q.outZeroPoint, "output");
-    writeEpilogue(this.core, this.epi, requantConstants(this.engine, this.n, q.inScale, this.weightScales, this.bias, q.outScale), 1, this.n, this.np);
-    writeDesc(this.core, this.desc, { IN_ZP: q.inZeroPoint, OUT_ZP: q.outZeroPoint, OUT_LO: q.relu ? q.outZeroPoint : 0, OUT_HI: 255 });
+    writeEpilogue(
+      this.core,
+      this.epi,
+      requantConstants(this.engine, this.n, q.inScale, this.weightScales, this.bias, q.outScale),
+      1,
+      this.n,
+      this.np,
+    );
+    writeDesc(this.core, this.desc, {
+      IN_ZP: q.inZeroPoint,
+      OUT_ZP: q.outZeroPoint,
+      OUT_LO: q.relu ? q.outZeroPoint : 0,
+      OUT_HI: 255,
+    });
   }
 
   /**
@@ -191,14 +224,34 @@ export class PackedLinear extends WasmAllocations {
   /** The scalar reference kernel on the same inputs (for tests and as a fallback). */
   runReference(input: number, output: number, m: number, q: LinearRequant): void {
     this.prepare(m, input, output, 0, 1);
-    writeEpilogue(this.core, this.epi, requantConstants(this.engine, this.n, q.inScale, this.weightScales, this.bias, q.outScale), 1, this.n, this.n);
-    writeDesc(this.core, this.desc, { IN_ZP: q.inZeroPoint, OUT_ZP: q.outZeroPoint, OUT_LO: q.relu ? q.outZeroPoint : 0, OUT_HI: 255, WEIGHTS: this.raw });
+    writeEpilogue(
+      this.core,
+      this.epi,
+      requantConstants(this.engine, this.n, q.inScale, this.weightScales, this.bias, q.outScale),
+      1,
+      this.n,
+      this.n,
+    );
+    writeDesc(this.core, this.desc, {
+      IN_ZP: q.inZeroPoint,
+      OUT_ZP: q.outZeroPoint,
+      OUT_LO: q.relu ? q.outZeroPoint : 0,
+      OUT_HI: 255,
+      WEIGHTS: this.raw,
+    });
     this.core.guard(() => this.core.exports.qlinear_reference(this.desc));
   }
 
   /** Convenience: copies `x` in, runs, copies the [m][n] result out. */
-  runArrays(x: Uint8Array, m: number, q: LinearRequant, pool?: KernelThreadPool, reference = false): Uint8Array {
-    if (x.length !== m * this.k) throw new RangeError(`linear input has ${x.length} values, expected ${m}x${this.k}`);
+  runArrays(
+    x: Uint8Array,
+    m: number,
+    q: LinearRequant,
+    pool?: KernelThreadPool,
+    reference = false,
+  ): Uint8Array {
+    if (x.length !== m * this.k)
+      throw new RangeError(`linear input has ${x.length} values, expected ${m}x${this.k}`);
     return this.core.scoped((alloc) => {
       const inp = alloc(x.length);
       const out = alloc(m * this.n);
@@ -213,8 +266,15 @@ export class PackedLinear extends WasmAllocations {
    * Dynamic quantized linear (float in, float out): the input is quantized per tensor to uint8 with
    * PyTorch's ChooseQuantizationParams (range halved with reduce_range, which qnnpack ignores).
    */
-  runDynamic(x: Float32Array, m: number, reduceRange: boolean, pool?: KernelThreadPool, reference = false): Float32Array {
-    if (x.length !== m * this.k) throw new RangeError(`linear input has ${x.length} values, expected ${m}x${this.k}`);
+  runDynamic(
+    x: Float32Array,
+    m: number,
+    reduceRange: boolean,
+    pool?: KernelThreadPool,
+    reference = false,
+  ): Float32Array {
+    if (x.length !== m * this.k)
+      throw new RangeError(`linear input has ${x.length} values, expected ${m}x${this.k}`);
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < x.length; i++) {
@@ -245,13 +305,16 @@ export class PackedLinear extends WasmAllocations {
 }
 
 export function perChannelF(values: ArrayLike<number>, n: number, what: string): number[] {
-  if (values.length !== 1 && values.length !== n) throw new RangeError(`${what} needs 1 or ${n} values, got ${values.length}`);
+  if (values.length !== 1 && values.length !== n)
+    throw new RangeError(`${what} needs 1 or ${n} values, got ${values.length}`);
   return Array.from({ length: n }, (_, i) => (values.length === 1 ? values[0] : values[i]));
 }
 
 export function checkQParams(scale: number, zeroPoint: number, what: string): void {
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`${what} scale must be positive and finite, got ${scale}`);
-  if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) throw new RangeError(`${what} zero point must be an integer in [0, 255], got ${zeroPoint}`);
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new RangeError(`${what} scale must be positive and finite, got ${scale}`);
+  if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255)
+    throw new RangeError(`${what} zero point must be an integer in [0, 255], got ${zeroPoint}`);
 }
 
 export function align16(n: number): number {

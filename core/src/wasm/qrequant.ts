@@ -83,7 +83,12 @@ export function requantConstants(
 }
 
 /** Float-output constants of dynamic linear: out = acc * (s_in * s_w) + bias (every engine). */
-export function dynamicConstants(n: number, inScale: number, weightScales: ArrayLike<number>, bias: Float32Array | undefined): RequantConstants {
+export function dynamicConstants(
+  n: number,
+  inScale: number,
+  weightScales: ArrayLike<number>,
+  bias: Float32Array | undefined,
+): RequantConstants {
   const a = new Float32Array(n);
   const bf = new Float32Array(n);
   for (let c = 0; c < n; c++) {

@@ -56,12 +56,15 @@ export class KernelThreadPool {
 
   /** Starts `threads - 1` workers; resolves once all of them instantiated the module. */
   static async create(core: WasmCore, threads: number, spawn: SpawnKernelWorker): Promise<KernelThreadPool> {
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`threads must be a positive integer, got ${threads}`);
     const control = core.alloc(CONTROL_WORDS * 4);
     core.i32(control, CONTROL_WORDS).fill(0);
     const workers: KernelWorkerHandle[] = [];
     for (let i = 1; i < threads; i++) {
-      workers.push(spawn({ module: core.module, memory: core.memory, control, index: i, kernels: POOL_KERNELS }));
+      workers.push(
+        spawn({ module: core.module, memory: core.memory, control, index: i, kernels: POOL_KERNELS }),
+      );
     }
     const pool = new KernelThreadPool(core, control, workers);
     // Each worker bumps PENDING once ready; wait (asynchronously) until all have.
