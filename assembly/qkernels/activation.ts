@@ -86,7 +86,7 @@ export function qhardswish_u8(
 
 // ---- sigmoid ---------------------------------------------------------------------------------
 
-/** sigmoid; qnnpack's table applies only to its fixed output (1/256, 0), other outputs take ATen's loop. */
+/** sigmoid. Returns 1 under qnnpack for an output other than its fixed (1/256, 0), which PyTorch rejects. */
 export function qsigmoid_u8(
   src: usize,
   dst: usize,
@@ -97,16 +97,17 @@ export function qsigmoid_u8(
   outZp: i32,
   engine: i32,
   scratch: usize,
-): void {
+): i32 {
   const s = <f32>inScale;
-  if (engine == ENGINE_QNNPACK && outScale == SIGMOID_SCALE && outZp == 0) {
+  if (engine == ENGINE_QNNPACK) {
+    if (!(outScale == SIGMOID_SCALE && outZp == 0)) return 1;
     for (let i = 0; i < 256; i++) {
       const x: f32 = s * <f32>(i - inZp);
       const scaled: f32 = <f32>256.0 / (<f32>1.0 + <f32>Math.exp(<f64>-x));
       store<u8>(scratch + <usize>i, <u8>lrintF32(min<f32>(max<f32>(scaled, 0), 255)));
     }
     applyLutU8(src, dst, n, scratch);
-    return;
+    return 0;
   }
   // Both paths dequantize as (q - zp) * scale here (the two-argument Vectorized::dequantize).
   const vecInv = <f32>(1.0 / outScale);
@@ -120,6 +121,7 @@ export function qsigmoid_u8(
     store<u8>(scratch + 256 + <usize>i, <u8>quantizeU8(tailY, tailInv, outZp));
   }
   applySplitLutU8(src, dst, n, scratch, scratch + 256);
+  return 0;
 }
 
 // ---- tanh ------------------------------------------------------------------------------------

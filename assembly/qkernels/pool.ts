@@ -1,7 +1,9 @@
 // Quantized quint8 pooling on NCHW tensors with each PyTorch engine's exact integers (WASM):
 // max_pool2d (with padding and dilation), avg_pool2d, adaptive_avg_pool2d and mean over (H, W).
 //
-// Max pooling is a plain byte maximum for every engine. The averaging kernels differ:
+// Max pooling is a byte maximum. ATen skips padding taps; qnnpack (used when ceil_mode is off)
+// clamps every tap's coordinates into the input (pytorch_qnnp's max-pooling indirection), which with
+// dilation can pull in an edge pixel outside the dilated window. The averaging kernels differ:
 // - x86 / fbgemm / onednn, NCHW input (ATen avg_pool2d_out_frame / adaptive_avg_pool_single_out_frame
 //   / qmean_inner_dim_kernel):
 //     avg_pool2d:      nearbyint((float)(sum - size * zp) * m + zp), m = (float)(s_in / s_out / divisor)
@@ -12,8 +14,9 @@
 //   (quantize_val with scale 1.0f / m); the AVX2 body of avg_pool2d multiplies by m directly.
 // - qnnpack (average-pooling / global-average-pooling, fp32 requantization): zp +
 //   nearbyint((float)(sum - size * zp) * (s_in / (s_out * size))), padding taps count as the zero
-//   point and the divisor is always the kernel area; adaptive pooling takes this path when the input
-//   divides evenly by the output (and is not an identity), otherwise ATen's.
+//   point and the divisor is always the kernel area (count_include_pad and divisor_override are
+//   ignored); PyTorch takes it for avg_pool2d without ceil_mode, and for adaptive pooling when the
+//   input divides evenly by the output (and is not an identity). Otherwise ATen's kernels run.
 import { ENGINE_QNNPACK } from "../util/engine";
 import { clampU8 } from "../util/float-exact";
 
@@ -52,7 +55,12 @@ export function qmax_pool2d_u8(
   pW: i32,
   dH: i32,
   dW: i32,
+  clampTaps: i32,
 ): void {
+  if (clampTaps != 0) {
+    maxPoolClamped(src, dst, planes, H, W, oH, oW, kH, kW, sH, sW, pH, pW, dH, dW);
+    return;
+  }
   for (let p = 0; p < planes; p++) {
     const plane = src + <usize>(p * H * W);
     const out = dst + <usize>(p * oH * oW);
@@ -68,6 +76,43 @@ export function qmax_pool2d_u8(
           for (let j = 0; j < kW; j++) {
             const w = w0 + j * dW;
             if (w < 0 || w >= W) continue;
+            m = max<i32>(m, <i32>load<u8>(row + <usize>w));
+          }
+        }
+        store<u8>(out + <usize>(oh * oW + ow), <u8>m);
+      }
+    }
+  }
+}
+
+function maxPoolClamped(
+  src: usize,
+  dst: usize,
+  planes: i32,
+  H: i32,
+  W: i32,
+  oH: i32,
+  oW: i32,
+  kH: i32,
+  kW: i32,
+  sH: i32,
+  sW: i32,
+  pH: i32,
+  pW: i32,
+  dH: i32,
+  dW: i32,
+): void {
+  for (let p = 0; p < planes; p++) {
+    const plane = src + <usize>(p * H * W);
+    const out = dst + <usize>(p * oH * oW);
+    for (let oh = 0; oh < oH; oh++) {
+      for (let ow = 0; ow < oW; ow++) {
+        let m = 0;
+        for (let i = 0; i < kH; i++) {
+          const h = min<i32>(max<i32>(oh * sH + i * dH - pH, 0), H - 1);
+          const row = plane + <usize>(h * W);
+          for (let j = 0; j < kW; j++) {
+            const w = min<i32>(max<i32>(ow * sW + j * dW - pW, 0), W - 1);
             m = max<i32>(m, <i32>load<u8>(row + <usize>w));
           }
         }
@@ -102,9 +147,10 @@ export function qavg_pool2d_u8(
   outScale: f64,
   zp: i32,
   engine: i32,
+  ceilMode: i32,
 ): void {
   const planes = N * C;
-  const qnnpack = engine == ENGINE_QNNPACK;
+  const qnnpack = engine == ENGINE_QNNPACK && ceilMode == 0;
   const channelsLast = C == 1 || H * W == 1;
   const qnnpackScale: f32 = <f32>inScale / (<f32>outScale * <f32>(kH * kW));
   for (let p = 0; p < planes; p++) {
@@ -184,7 +230,7 @@ export function qadaptive_avg_pool2d_u8(
   if (engine == ENGINE_QNNPACK && !(oH == H && oW == W) && H % oH == 0 && W % oW == 0) {
     const kH = H / oH;
     const kW = W / oW;
-    qavg_pool2d_u8(src, dst, N, C, H, W, oH, oW, kH, kW, kH, kW, 0, 0, 0, 0, inScale, outScale, zp, engine);
+    qavg_pool2d_u8(src, dst, N, C, H, W, oH, oW, kH, kW, kH, kW, 0, 0, 0, 0, inScale, outScale, zp, engine, 0);
     return;
   }
   const planes = N * C;

@@ -4,7 +4,10 @@
 // cat (ATen quantized_cat_impl, NCHW): dequantize every input (s * (q - zp) in f32), at::cat, then
 // quantize_per_tensor with the output parameters (x * (1.0f / s_out), round half to even). Each
 // input byte therefore maps through a 256-entry table; the host calls this once per input.
-// upsample_nearest2d: source index floor(dst * scale) with ATen's nearest_idx shortcuts.
+// upsample_nearest2d: source index floor(dst * scale) with ATen's nearest_idx shortcuts. A 1x1 input
+// with several channels is also channels-last contiguous, and PyTorch then runs its NHWC kernel into
+// an NCHW-allocated output: the bytes come out in [N, oH, oW, C] order (verified with PyTorch 1.13);
+// we reproduce that layout.
 import { quantizeU8 } from "../util/float-exact";
 import { applyLutU8 } from "../util/lut";
 
@@ -55,6 +58,7 @@ export function qupsample_nearest2d_u8(
   src: usize,
   dst: usize,
   planes: i32,
+  planesPerImage: i32,
   H: i32,
   W: i32,
   oH: i32,
@@ -62,6 +66,17 @@ export function qupsample_nearest2d_u8(
   scaleFactorH: f64,
   scaleFactorW: f64,
 ): void {
+  if (H * W == 1 && planesPerImage > 1) {
+    // out[n] viewed as [oH * oW, C]: every pixel holds the image's C input bytes.
+    const images = planes / planesPerImage;
+    const C = planesPerImage;
+    for (let n = 0; n < images; n++) {
+      for (let pix = 0; pix < oH * oW; pix++) {
+        memory.copy(dst + <usize>(n * C * oH * oW + pix * C), src + <usize>(n * C), <usize>C);
+      }
+    }
+    return;
+  }
   const sh: f32 = scaleFactorH > 0 ? <f32>(1.0 / scaleFactorH) : <f32>H / <f32>oH;
   const sw: f32 = scaleFactorW > 0 ? <f32>(1.0 / scaleFactorW) : <f32>W / <f32>oW;
   for (let p = 0; p < planes; p++) {

@@ -109,9 +109,9 @@ const RUNNERS: Record<string, Runner> = {
   tanh: (k, e, a) => run(k, [a], a.data.length, ([x], o) => ({ shape: a.shape, q: k.tanh(e, x, o) })),
   leaky_relu: (k, e, a, _b, q) =>
     run(k, [a], a.data.length, ([x], o) => (k.leakyRelu(e, x, OP_ARGUMENTS.leaky_relu.negativeSlope, o, q), { shape: a.shape, q })),
-  max_pool2d: (k, _e, a) => run(k, [a], a.data.length, ([x], o) => ({ shape: k.maxPool2d(x, OP_ARGUMENTS.max_pool2d, o), q: same(a) })),
-  max_pool2d_pad: (k, _e, a) =>
-    run(k, [a], a.data.length, ([x], o) => ({ shape: k.maxPool2d(x, OP_ARGUMENTS.max_pool2d_pad, o), q: same(a) })),
+  max_pool2d: (k, e, a) => run(k, [a], a.data.length, ([x], o) => ({ shape: k.maxPool2d(e, x, OP_ARGUMENTS.max_pool2d, o), q: same(a) })),
+  max_pool2d_pad: (k, e, a) =>
+    run(k, [a], a.data.length, ([x], o) => ({ shape: k.maxPool2d(e, x, OP_ARGUMENTS.max_pool2d_pad, o), q: same(a) })),
   avg_pool2d: (k, e, a) => run(k, [a], a.data.length, ([x], o) => ({ shape: k.avgPool2d(e, x, OP_ARGUMENTS.avg_pool2d, o), q: same(a) })),
   adaptive_avg_pool2d: (k, e, a) =>
     run(k, [a], a.data.length, ([x], o) => ({

@@ -212,7 +212,8 @@ export class QuantizedElementwiseKernels {
   sigmoid(engine: Engine, x: QTensorRef, out: number, outQ: QParams = SIGMOID_OUTPUT): void {
     checkQParams(x, "sigmoid input");
     checkQParams(outQ, "sigmoid output");
-    this.x.qsigmoid_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.scratch);
+    const status = this.x.qsigmoid_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.scratch);
+    if (status !== 0) fail(`qnnpack sigmoid only supports output scale 1/256 and zero point 0, got (${outQ.scale}, ${outQ.zeroPoint})`);
   }
 
   /** tanh; the output quantization is always TANH_OUTPUT. */
@@ -258,9 +259,17 @@ export class QuantizedElementwiseKernels {
     return this.poolGeometry(x, o, "pool2d").outShape;
   }
 
-  maxPool2d(x: QTensorRef, o: Pool2dOptions, out: number): number[] {
+  /** PyTorch runs qnnpack's pooling for quint8 without ceil_mode, and qnnpack refuses a 1x1 window. */
+  private qnnpackPooling(engine: Engine, g: { kH: number; kW: number }, o: Pool2dOptions, what: string): boolean {
+    const used = engine === "qnnpack" && !(o.ceilMode ?? false);
+    if (used && g.kH * g.kW === 1) fail(`qnnpack ${what}: a 1x1 pooling window is rejected by PyTorch ("1x1 pooling is meaningless")`);
+    return used;
+  }
+
+  maxPool2d(engine: Engine, x: QTensorRef, o: Pool2dOptions, out: number): number[] {
     const g = this.poolGeometry(x, o, "max_pool2d");
-    this.x.qmax_pool2d_u8(x.ptr, out, g.N * g.C, g.H, g.W, g.oH, g.oW, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW, g.dH, g.dW);
+    const clampTaps = this.qnnpackPooling(engine, g, o, "max_pool2d") ? 1 : 0;
+    this.x.qmax_pool2d_u8(x.ptr, out, g.N * g.C, g.H, g.W, g.oH, g.oW, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW, g.dH, g.dW, clampTaps);
     return g.outShape;
   }
 
@@ -269,9 +278,10 @@ export class QuantizedElementwiseKernels {
     if ((o.dilation ?? [1, 1]).some((d) => d !== 1)) fail("avg_pool2d has no dilation");
     const divisor = o.divisorOverride ?? 0;
     if (!Number.isInteger(divisor) || divisor < 0) fail(`avg_pool2d: divisor_override must be a positive integer, got ${divisor}`);
+    this.qnnpackPooling(engine, g, o, "avg_pool2d");
     this.x.qavg_pool2d_u8(
       x.ptr, out, g.N, g.C, g.H, g.W, g.oH, g.oW, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW,
-      (o.countIncludePad ?? true) ? 1 : 0, divisor, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine],
+      (o.countIncludePad ?? true) ? 1 : 0, divisor, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine], (o.ceilMode ?? false) ? 1 : 0,
     );
     return g.outShape;
   }
@@ -361,7 +371,7 @@ export class QuantizedElementwiseKernels {
       oW = Math.floor(W * fW);
     }
     if (!(Number.isInteger(oH) && Number.isInteger(oW) && oH > 0 && oW > 0)) fail(`upsample_nearest2d: bad output size ${oH}x${oW}`);
-    this.x.qupsample_nearest2d_u8(x.ptr, out, N * C, H, W, oH, oW, fH, fW);
+    this.x.qupsample_nearest2d_u8(x.ptr, out, N * C, C, H, W, oH, oW, fH, fW);
     return withSpatial(x.shape, oH, oW);
   }
 
