@@ -1,5 +1,6 @@
 // The registry of `quantscope` subcommands, one file each (CLI process). Add a command by importing it here.
 import type { Command } from "../command";
 import { verifyGolden } from "./verify-golden";
+import { lint } from "./lint";
 
-export const commands: readonly Command[] = [verifyGolden];
+export const commands: readonly Command[] = [verifyGolden, lint];

@@ -1,7 +1,7 @@
 // Parsed Python documents: web-tree-sitter parsing and LSP-style incremental edits (any process).
 // web-tree-sitter indexes JavaScript strings in UTF-16 code units, which is also what LSP positions use,
 // so LSP ranges map onto tree-sitter points and indices directly.
-import { Edit, type Parser, type Tree } from "web-tree-sitter";
+import { Edit, type Parser, type Tree } from "./tree-sitter";
 import type { Range } from "../diagnostics";
 import { buildSyntaxModule, type SyntaxModule } from "./syntax";
 

@@ -1,7 +1,7 @@
 // Public API of the Python quantization analyzer, used by the CLI (`quantscope lint`) and the language
 // server (any process). The caller supplies the tree-sitter WASM bytes (see core/src/node/python-wasm.ts
 // for Node), so this module does no I/O.
-import { Language, Parser } from "web-tree-sitter";
+import { Language, Parser } from "./tree-sitter";
 import type { Finding, Position } from "../diagnostics";
 import { analyzeDocument, fileAnalysis } from "./analyze";
 import type { LintConfig } from "./config";
