@@ -62,6 +62,27 @@ export function minMaxPerChannelF32(
     store<f32>(minOut + (<usize>c << 2), Infinity);
     store<f32>(maxOut + (<usize>c << 2), -Infinity);
   }
+  if (inner < 16) {
+    // Short rows (channel axis last or nearly): a plain scan beats a SIMD call per row.
+    let p = src;
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < channels; c++) {
+        const mp = minOut + (<usize>c << 2);
+        const xp = maxOut + (<usize>c << 2);
+        let mn = load<f32>(mp);
+        let mx = load<f32>(xp);
+        for (let e = 0; e < inner; e++) {
+          const v = load<f32>(p);
+          mn = min<f32>(mn, v);
+          mx = max<f32>(mx, v);
+          p += 4;
+        }
+        store<f32>(mp, mn);
+        store<f32>(xp, mx);
+      }
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
       const row = src + ((<usize>o * <usize>channels + <usize>c) * <usize>inner << 2);

@@ -8,6 +8,7 @@ import { WasmMemoryError } from "../../core/src/wasm/core";
 import {
   FLOAT32_EPS,
   createObserver,
+  observerSpecFromResolved,
   observerSpecFromTorch,
   observerSpecToTorch,
   resolveQuantRange,
@@ -114,6 +115,49 @@ test("PyTorch class names and kwargs round-trip through specs; bad ones are refu
   assert.throws(
     () => observerSpecFromTorch("MinMaxObserver", { quant_min: 1, quant_max: 10 }),
     /must include 0/,
+  );
+});
+
+test("the qconfig layer's resolved observers map to specs with the same effective range", () => {
+  assert.deepEqual(
+    observerSpecFromResolved({
+      observer: "histogram",
+      dtype: "quint8",
+      qscheme: "per_tensor_affine",
+      reduceRange: true,
+      quantMin: 0,
+      quantMax: 127,
+      customRange: false,
+      bins: 2048,
+    }),
+    { kind: "histogram", dtype: "quint8", qscheme: "per_tensor_affine", reduceRange: true, bins: 2048 },
+  );
+  // An explicit 0..255 with reduce_range is 0..127, customized (zero point of symmetric quint8 = 63).
+  const custom = observerSpecFromResolved({
+    observer: "moving_average_minmax",
+    dtype: "quint8",
+    qscheme: "per_tensor_affine",
+    reduceRange: true,
+    quantMin: 0,
+    quantMax: 127,
+    customRange: true,
+  });
+  assert.deepEqual(resolveQuantRange(custom), { quantMin: 0, quantMax: 127, customized: true });
+  assert.throws(
+    () => observerSpecFromResolved({ observer: "percentile", dtype: "quint8", qscheme: "per_tensor_affine" }),
+    /'percentile' is not one of PyTorch's uniform observers/,
+  );
+  assert.throws(
+    () =>
+      observerSpecFromResolved({
+        observer: "minmax",
+        dtype: "qint8",
+        qscheme: "per_tensor_affine",
+        quantMin: -128,
+        quantMax: 127,
+        reduceRange: true,
+      }),
+    /disagrees with PyTorch's \[-64, 63\]/,
   );
 });
 

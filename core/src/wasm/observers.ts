@@ -318,6 +318,57 @@ export function observerSpecToTorch(spec: ObserverSpec): {
   return { className: CLASS_OF_KIND[spec.kind], kwargs };
 }
 
+/**
+ * A resolved observer as the qconfig layer describes it (structurally: core/src/qconfig's
+ * ResolvedObserver): quantMin/quantMax are the effective range after reduce_range, customRange says
+ * whether they were given explicitly (PyTorch's has_customized_qrange).
+ */
+export interface ResolvedObserverLike {
+  observer: string;
+  dtype: QuantDtype;
+  qscheme: QScheme;
+  reduceRange?: boolean;
+  quantMin?: number;
+  quantMax?: number;
+  customRange?: boolean;
+  chAxis?: number;
+  averagingConstant?: number;
+  bins?: number;
+}
+
+/**
+ * The ObserverSpec of a resolved qconfig observer. An explicit range is passed on as already reduced
+ * (the effective range and "customized" are all the qparams depend on); observers that are not
+ * PyTorch's uniform observers (percentile, entropy) are refused.
+ */
+export function observerSpecFromResolved(r: ResolvedObserverLike): ObserverSpec {
+  if (!(OBSERVER_KINDS as readonly string[]).includes(r.observer)) {
+    throw new ObserverConfigError(
+      `'${r.observer}' is not one of PyTorch's uniform observers (${OBSERVER_KINDS.join(", ")})`,
+    );
+  }
+  const spec: ObserverSpec = { kind: r.observer as ObserverKind, dtype: r.dtype, qscheme: r.qscheme };
+  if (r.customRange && r.quantMin !== undefined && r.quantMax !== undefined) {
+    spec.quantMin = r.quantMin;
+    spec.quantMax = r.quantMax;
+  } else if (r.reduceRange) {
+    spec.reduceRange = true;
+  }
+  if (r.chAxis !== undefined && isPerChannelKind(spec.kind)) spec.chAxis = r.chAxis;
+  if (r.averagingConstant !== undefined) spec.averagingConstant = r.averagingConstant;
+  if (r.bins !== undefined && spec.kind === "histogram") spec.bins = r.bins;
+  validateObserverSpec(spec);
+  if (r.quantMin !== undefined && r.quantMax !== undefined) {
+    const range = resolveQuantRange(spec);
+    if (range.quantMin !== r.quantMin || range.quantMax !== r.quantMax) {
+      throw new ObserverConfigError(
+        `resolved range [${r.quantMin}, ${r.quantMax}] disagrees with PyTorch's [${range.quantMin}, ${range.quantMax}] for this observer`,
+      );
+    }
+  }
+  return spec;
+}
+
 // ---- observers over the WASM core ----
 
 /** Observer dtypes' bit widths, for the histogram's destination bin count 2^bits. */
