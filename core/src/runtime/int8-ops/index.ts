@@ -3,7 +3,7 @@
 import { isDefaultDomain, type Graph, type Node } from "../../onnx/ir";
 import { elementwiseInt8Ops } from "./elementwise";
 import { conv2dOp, linearOp } from "./gemm";
-import { flattenOp, identityOp, maxPoolOp, reluOp, reshapeOp } from "./shape-ops";
+import { flattenOp, identityOp, reshapeOp } from "./shape-ops";
 import type { Int8Op } from "./types";
 
 export const INT8_OPS: Readonly<Record<string, Int8Op>> = {
@@ -13,8 +13,6 @@ export const INT8_OPS: Readonly<Record<string, Int8Op>> = {
   Flatten: flattenOp,
   Reshape: reshapeOp,
   Identity: identityOp,
-  Relu: reluOp,
-  MaxPool: maxPoolOp,
   ...elementwiseInt8Ops,
 };
 
