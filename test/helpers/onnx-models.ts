@@ -42,7 +42,7 @@ export interface ChainNode {
 
 /** A model with float32 runtime inputs, initializers and nodes; outputs are typed float32 unless given. */
 export function buildModel(spec: {
-  inputs: Record<string, number[]>;
+  inputs: Record<string, (number | string)[]>;
   initializers?: Tensor[];
   nodes: ChainNode[];
   outputs: string[];

@@ -192,6 +192,7 @@ export class FloatExecutor {
 
   /** Types of every value for a given set of input shapes (plans if needed). */
   typesFor(inputShapes: ReadonlyMap<string, readonly number[]>): Map<string, ValueType> {
+    this.checkAlive();
     return this.planFor(new Map([...inputShapes].map(([k, v]) => [k, [...v]]))).types;
   }
 

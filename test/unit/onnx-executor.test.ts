@@ -1,0 +1,137 @@
+// The float executor's API contract for calibration and passes (test process): the onTensor observer hook
+// (every value, once per batch, as a view it may edit in place), overrides, extra outputs, initializer
+// replacement, batching, cancellation, memory reuse across runs, and one-line errors for bad inputs.
+import { test, after } from "node:test";
+import * as assert from "node:assert/strict";
+import { loadCore } from "../../core/src/node/load-core";
+import { readModelFile } from "../../core/src/node/read-model";
+import { FloatExecutor, type TensorEvent } from "../../core/src/runtime/float-executor";
+import { CancelledError, InputError } from "../../core/src/errors";
+import { float32Tensor, type Model } from "../../core/src/onnx/ir";
+import { sharedPath } from "../helpers/shared";
+import { digits } from "../helpers/digits";
+
+const executors: FloatExecutor[] = [];
+after(() => executors.forEach((e) => e.dispose()));
+
+function model(name: string): Model {
+  return readModelFile(sharedPath("golden", "models", `${name}.onnx`));
+}
+
+async function executor(m: Model, options = {}): Promise<FloatExecutor> {
+  const ex = FloatExecutor.create(await loadCore(), m, options);
+  executors.push(ex);
+  return ex;
+}
+
+const input = (n: number) => ({ input: digits().test(n) });
+
+async function logits(ex: FloatExecutor, n: number, options = {}): Promise<Float32Array> {
+  return (await ex.run(input(n), options)).get("logits")!.data as Float32Array;
+}
+
+async function checkRejects(run: () => Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(run, (e: unknown) => {
+    assert.ok(e instanceof InputError, `expected InputError, got ${e}`);
+    assert.equal(e.message.split("\n").length, 1);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+test("onTensor sees the input and every computed value once per batch, in execution order", async () => {
+  const m = model("cnn");
+  const ex = await executor(m);
+  const events: { name: string; shape: string; batch: number; start: number; ptr: number }[] = [];
+  await ex.run(input(10), {
+    batchSize: 4,
+    onTensor: (e) => events.push({ name: e.name, shape: e.shape.join("x"), batch: e.batchIndex, start: e.batchStart, ptr: e.ptr }),
+  });
+  const perBatch = ["input", ...m.graph.nodes.map((n) => n.outputs[0])];
+  assert.equal(events.length, perBatch.length * 3);
+  assert.deepEqual(events.slice(0, perBatch.length).map((e) => e.name), perBatch);
+  assert.deepEqual([...new Set(events.map((e) => `${e.batch}@${e.start}`))], ["0@0", "1@4", "2@8"]);
+  assert.equal(events.find((e) => e.name === "/relu4/Relu_output_0" && e.batch === 2)!.shape, "2x32x4x4");
+  assert.ok(events.every((e) => e.ptr > 0));
+});
+
+test("onTensor data is the value itself: it equals extraOutputs, and edits flow downstream", async () => {
+  const ex = await executor(model("cnn"));
+  const name = "/relu2/Relu_output_0";
+  let observed: Float32Array | undefined;
+  const out = await ex.run(input(6), { extraOutputs: [name], onTensor: (e) => e.name === name && (observed = (e.data as Float32Array).slice()) });
+  assert.deepEqual(observed, out.get(name)!.data);
+  const plain = await logits(ex, 6);
+  // Zeroing relu2 in place must give the same logits as overriding it with zeros.
+  const edited = await logits(ex, 6, { onTensor: (e: TensorEvent) => e.name === name && (e.data as Float32Array).fill(0) });
+  const zeros = new Float32Array(out.get(name)!.data.length);
+  const overridden = await logits(ex, 6, { overrides: new Map([[name, zeros]]) });
+  assert.deepEqual(edited, overridden);
+  assert.notDeepEqual(edited, plain);
+});
+
+test("overriding a value with its own data changes nothing; batches slice the override", async () => {
+  const ex = await executor(model("dwcnn"));
+  const name = "/relud/Relu_output_0";
+  const ref = await ex.run(input(9), { extraOutputs: [name] });
+  const again = await logits(ex, 9, { batchSize: 4, overrides: new Map([[name, ref.get(name)!.data as Float32Array]]) });
+  assert.deepEqual(again, ref.get("logits")!.data);
+});
+
+test("batch size does not change results; progress is reported per batch", async () => {
+  const ex = await executor(model("mlp"));
+  const whole = await logits(ex, 13, { batchSize: 13 });
+  const split = await logits(ex, 13, { batchSize: 5 });
+  assert.deepEqual(split, whole);
+  const calls: number[] = [];
+  await ex.run(input(13), { batchSize: 5, onProgress: (done) => calls.push(done) });
+  assert.deepEqual(calls, [5, 10, 13]);
+});
+
+test("initializer overrides (e.g. fake-quantized weights) replace the weights for the whole executor", async () => {
+  const m = model("mlp");
+  const bias = m.graph.initializers.get("fc3.bias")!;
+  const ex = await executor(m, { initializerOverrides: new Map([["fc3.weight", float32Tensor("fc3.weight", [10, 64], new Float32Array(640))]]) });
+  const got = await logits(ex, 2);
+  assert.deepEqual([...got], [...(bias.data as Float32Array), ...(bias.data as Float32Array)]);
+  await assert.rejects(async () => {
+    const bad = await executor(m, { initializerOverrides: new Map([["fc3.weight", float32Tensor("fc3.weight", [640], new Float32Array(640))]]) });
+    await bad.run(input(1));
+  }, /replacement for initializer 'fc3.weight' is float32\[640\], expected float32\[10, 64\]/);
+});
+
+test("cancellation between batches raises CancelledError", async () => {
+  const ex = await executor(model("cnn"));
+  const controller = new AbortController();
+  await assert.rejects(
+    ex.run(input(20), { batchSize: 5, signal: controller.signal, onProgress: () => controller.abort() }),
+    CancelledError,
+  );
+});
+
+test("repeated runs reuse their buffers, and dispose returns the memory", async () => {
+  const core = await loadCore();
+  const m = model("cnn");
+  const warm = FloatExecutor.create(core, m);
+  await warm.run(input(32), { batchSize: 16 });
+  warm.dispose();
+  const before = core.memory.buffer.byteLength;
+  for (let i = 0; i < 30; i++) {
+    const ex = FloatExecutor.create(core, m);
+    await ex.run(input(32), { batchSize: 16 });
+    await ex.run(input(32), { batchSize: 16 });
+    ex.dispose();
+  }
+  assert.equal(core.memory.buffer.byteLength, before, "linear memory grew across create/run/dispose cycles");
+  assert.throws(() => warm.typesFor(new Map([["input", [1, 1, 8, 8]]])), /used after dispose/);
+});
+
+test("bad inputs give one clear line", async () => {
+  const ex = await executor(model("cnn"), { file: "cnn.onnx" });
+  await checkRejects(() => ex.run({ input: { data: new Float32Array(4 * 56), shape: [4, 1, 8, 7] } }), /cnn\.onnx: graph input 'input' expects shape \[batch, 1, 8, 8\] but the data has shape \[4, 1, 8, 7\]/);
+  await checkRejects(() => ex.run({ input: { data: new Float32Array(10), shape: [4, 1, 8, 8] } }), /input 'input' has 10 values but shape \[4, 1, 8, 8\]/);
+  await checkRejects(() => ex.run({}), /no data given for graph input 'input'/);
+  await checkRejects(() => ex.run({ ...input(1), extra: input(1).input }), /'extra' is not an input of the graph/);
+  await checkRejects(() => ex.run(input(2), { extraOutputs: ["nope"] }), /'nope' is not a value of the graph/);
+  await checkRejects(() => ex.run(input(2), { overrides: new Map([["/relu1/Relu_output_0", new Float32Array(3)]]) }), /override for '\/relu1\/Relu_output_0' does not fit/);
+});
