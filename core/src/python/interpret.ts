@@ -3,7 +3,7 @@
 // eager-mode `convert`; "trace" tracks which values are torch.fx Proxies while `symbolic_trace` /
 // `prepare_fx` runs the code. Hooks decide what each submodule does and receive the problems found.
 import type { Fix } from "../diagnostics";
-import { FUNCTIONAL_LOSSES, QUANT_FAILING_OPS, QUANT_OK_OPS } from "./torch-knowledge";
+import { FUNCTIONAL_LOSSES, QUANT_FAILING_OPS, QUANT_LIKELY_FAILING_OPS, QUANT_OK_OPS } from "./torch-knowledge";
 import type { ClassInfo, FileModel, SubmoduleDef } from "./model";
 import { forwardOf } from "./model";
 import { torchFunction } from "./names";
@@ -56,6 +56,8 @@ export interface Problem {
   code: string;
   node: PyNode;
   message: string;
+  /** Overrides the rule's default severity (less certain cases). */
+  severity?: "warning";
   fixes?: Fix[];
   /** Extra facts for quick fixes. */
   data?: Record<string, unknown>;
@@ -776,7 +778,8 @@ export class Interpreter {
       }
       if (method === "to" || method === "cpu" || method === "float") return method === "float" ? UNKNOWN : obj;
       if (QUANT_OK_OPS.has(method)) return QUANT;
-      if (QUANT_FAILING_OPS.has(method) && args.every((a) => a.k !== "unknown")) {
+      const likely = QUANT_LIKELY_FAILING_OPS.has(method);
+      if ((QUANT_FAILING_OPS.has(method) || likely) && args.every((a) => a.k !== "unknown")) {
         const scalar = args.every((a) => a.k === "py");
         const ff = method.startsWith("add") ? (scalar ? "add_scalar" : "add") : method.startsWith("mul") ? (scalar ? "mul_scalar" : "mul") : undefined;
         this.hooks.report({
@@ -785,6 +788,7 @@ export class Interpreter {
           message:
             `\`.${method}()\` on a quantized tensor fails after convert: PyTorch raises "Could not run 'aten::${method.replace(/_$/, "")}' with arguments from the 'QuantizedCPU' backend". ` +
             (ff ? `Use a FloatFunctional submodule (\`self.ff.${ff}(...)\`).` : `Dequantize first (DeQuantStub) or keep this op outside the quantized region.`),
+          severity: likely ? "warning" : undefined,
         });
         return ff ? QUANT : FLOAT;
       }
@@ -792,7 +796,7 @@ export class Interpreter {
     }
     if (obj.k === "float") {
       if (["size", "dim", "numel", "item", "tolist"].includes(method)) return PY;
-      if (QUANT_OK_OPS.has(method) || QUANT_FAILING_OPS.has(method) || method === "float") return FLOAT;
+      if (QUANT_OK_OPS.has(method) || QUANT_FAILING_OPS.has(method) || QUANT_LIKELY_FAILING_OPS.has(method) || method === "float") return FLOAT;
       return UNKNOWN;
     }
     if (obj.k === "py") return PY;
@@ -938,7 +942,8 @@ export class Interpreter {
         return FLOAT;
       }
       if (QUANT_OK_OPS.has(op)) return QUANT;
-      if (QUANT_FAILING_OPS.has(op)) {
+      const likely = QUANT_LIKELY_FAILING_OPS.has(op);
+      if (QUANT_FAILING_OPS.has(op) || likely) {
         const scalar = args.filter((_, i) => i !== qIndex).every((a) => a.k === "py");
         const ff = op === "add" ? (scalar ? "add_scalar" : "add") : op === "mul" ? (scalar ? "mul_scalar" : "mul") : undefined;
         this.hooks.report({
@@ -950,6 +955,7 @@ export class Interpreter {
               ? `Use a FloatFunctional submodule (\`self.ff.${ff}(...)\`), which convert turns into a quantized ${ff}.`
               : `Dequantize first (DeQuantStub), or keep this op outside the quantized region.`),
           data: { ff, functionCall: call },
+          severity: likely ? "warning" : undefined,
         });
         return ff ? QUANT : FLOAT;
       }

@@ -77,11 +77,6 @@ export function behaviorOf(m: ModelObj, sub: SubmoduleDef, path: string): Behavi
   }
 }
 
-function describe(m: ModelObj, sub: SubmoduleDef, path: string): string {
-  return `${kindName(sub.kind)} at ${path}: ${behaviorOf(m, sub, path)}`;
-}
-void describe;
-
 export const dataflowFamily: RuleFamily = {
   name: "quant/dequant dataflow",
   rules: [
@@ -97,7 +92,7 @@ export const dataflowFamily: RuleFamily = {
       if (e.k !== "convert" || (e.api !== "convert" && e.api !== "quantize")) continue;
       const m = e.result;
       if (m.custom || !m.prepared) continue;
-      const severity = m.used ? undefined : "warning";
+      const defaultSeverity = m.used ? undefined : "warning";
       const problems: Problem[] = [];
       const interp = new Interpreter(ctx.file, {
         mode: "eager",
@@ -113,7 +108,7 @@ export const dataflowFamily: RuleFamily = {
       }
       for (const p of problems) {
         const fixes = fixFor(ctx, p);
-        ctx.report(p.code, p.node, p.message + (m.used ? "" : " (The converted model is not run in this file.)"), { severity, fixes });
+        ctx.report(p.code, p.node, p.message + (m.used ? "" : " (The converted model is not run in this file.)"), { severity: p.severity ?? defaultSeverity, fixes });
       }
     }
   },
