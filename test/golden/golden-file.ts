@@ -17,7 +17,16 @@ export async function checkGoldenFile(
   file: string,
   expect: GoldenExpectations,
 ): Promise<void> {
-  const cases = loadSharedJson<GoldenCase[]>("golden", "kernels", file);
+  await checkCases(t, file, loadSharedJson<GoldenCase[]>("golden", "kernels", file), expect);
+}
+
+/** Runs cases in the golden format through the verify-golden handlers, one subtest each. */
+export async function checkCases(
+  t: TestContext,
+  file: string,
+  cases: GoldenCase[],
+  expect: GoldenExpectations,
+): Promise<void> {
   assert.ok(Array.isArray(cases) && cases.length > 0, `${file} has no cases`);
   const core = await createCore();
   let passed = 0;
