@@ -44,7 +44,7 @@ import {
   D_BATCH,
   D_NHWC,
 } from "../util/qgemm-desc";
-import { gemmBlock, packTiles, qgemm_packed_bytes } from "./gemm";
+import { gemmBlock, packTiles, qgemm_packed_bytes, storeTileRow } from "./gemm";
 
 /** Phase 1: thread `t` widens its share of padded rows (batch * (H + 2PH)) into the NHWC i16 copy. */
 export function qconv_nhwc_thread(desc: usize, t: i32, threads: i32): void {
@@ -63,6 +63,7 @@ export function qconv_nhwc_thread(desc: usize, t: i32, threads: i32): void {
   const r1 = threadRangeStart(total, t + 1, threads, 1);
   const pixBytes = <usize>c << 1;
   const rowBytes = <usize>wp * pixBytes;
+  const zpv = i16x8.splat(<i16>zp);
   for (let r = r0; r < r1; r++) {
     const n = r / hp;
     const y = r - n * hp - ph;
@@ -77,8 +78,56 @@ export function qconv_nhwc_thread(desc: usize, t: i32, threads: i32): void {
     }
     const dbase = drow + <usize>pw * pixBytes;
     const splane = input + <usize>n * c * h * w + <usize>y * w;
-    for (let ch = 0; ch < c; ch++) {
-      const s = splane + <usize>ch * h * w;
+    const planeBytes = <usize>h * w;
+    let ch = 0;
+    // 8 channels x 8 pixels at a time: widen, then an 8x8 i16 transpose.
+    for (; ch + 8 <= c; ch += 8) {
+      const s = splane + <usize>ch * planeBytes;
+      const d = dbase + (<usize>ch << 1);
+      let x = 0;
+      for (; x + 8 <= w; x += 8) {
+        const r0 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + x)), zpv);
+        const r1 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + planeBytes + x)), zpv);
+        const r2 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + 2 * planeBytes + x)), zpv);
+        const r3 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + 3 * planeBytes + x)), zpv);
+        const r4 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + 4 * planeBytes + x)), zpv);
+        const r5 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + 5 * planeBytes + x)), zpv);
+        const r6 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + 6 * planeBytes + x)), zpv);
+        const r7 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + 7 * planeBytes + x)), zpv);
+        const a0 = i16x8.shuffle(r0, r1, 0, 8, 1, 9, 2, 10, 3, 11);
+        const a1 = i16x8.shuffle(r0, r1, 4, 12, 5, 13, 6, 14, 7, 15);
+        const a2 = i16x8.shuffle(r2, r3, 0, 8, 1, 9, 2, 10, 3, 11);
+        const a3 = i16x8.shuffle(r2, r3, 4, 12, 5, 13, 6, 14, 7, 15);
+        const a4 = i16x8.shuffle(r4, r5, 0, 8, 1, 9, 2, 10, 3, 11);
+        const a5 = i16x8.shuffle(r4, r5, 4, 12, 5, 13, 6, 14, 7, 15);
+        const a6 = i16x8.shuffle(r6, r7, 0, 8, 1, 9, 2, 10, 3, 11);
+        const a7 = i16x8.shuffle(r6, r7, 4, 12, 5, 13, 6, 14, 7, 15);
+        const b0 = i32x4.shuffle(a0, a2, 0, 4, 1, 5);
+        const b1 = i32x4.shuffle(a0, a2, 2, 6, 3, 7);
+        const b2 = i32x4.shuffle(a1, a3, 0, 4, 1, 5);
+        const b3 = i32x4.shuffle(a1, a3, 2, 6, 3, 7);
+        const b4 = i32x4.shuffle(a4, a6, 0, 4, 1, 5);
+        const b5 = i32x4.shuffle(a4, a6, 2, 6, 3, 7);
+        const b6 = i32x4.shuffle(a5, a7, 0, 4, 1, 5);
+        const b7 = i32x4.shuffle(a5, a7, 2, 6, 3, 7);
+        const dx = d + <usize>x * pixBytes;
+        v128.store(dx, i64x2.shuffle(b0, b4, 0, 2));
+        v128.store(dx + pixBytes, i64x2.shuffle(b0, b4, 1, 3));
+        v128.store(dx + 2 * pixBytes, i64x2.shuffle(b1, b5, 0, 2));
+        v128.store(dx + 3 * pixBytes, i64x2.shuffle(b1, b5, 1, 3));
+        v128.store(dx + 4 * pixBytes, i64x2.shuffle(b2, b6, 0, 2));
+        v128.store(dx + 5 * pixBytes, i64x2.shuffle(b2, b6, 1, 3));
+        v128.store(dx + 6 * pixBytes, i64x2.shuffle(b3, b7, 0, 2));
+        v128.store(dx + 7 * pixBytes, i64x2.shuffle(b3, b7, 1, 3));
+      }
+      for (; x < w; x++) {
+        for (let q = 0; q < 8; q++) {
+          store<i16>(d + <usize>x * pixBytes + (<usize>q << 1), <i16>(<i32>load<u8>(s + <usize>q * planeBytes + x) - zp));
+        }
+      }
+    }
+    for (; ch < c; ch++) {
+      const s = splane + <usize>ch * planeBytes;
       const d = dbase + (<usize>ch << 1);
       for (let x = 0; x < w; x++) store<i16>(d + <usize>x * pixBytes, <i16>(<i32>load<u8>(s + x) - zp));
     }
@@ -131,10 +180,15 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
   const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && groups == 1 && (c & 1) == 0 && hp * wp == ohw;
   const r0 = threadRangeStart(m, t, threads, 4);
   const r1 = threadRangeStart(m, t + 1, threads, 4);
+  // Even channels per group: every tap is a whole number of i16 pairs, so the micro-kernel can read
+  // the NHWC copy directly (implicit GEMM) instead of gathering im2col rows.
+  const implicit = !pointwise && (cg & 1) == 0;
   for (let rb = r0; rb < r1; rb += blockRows) {
     const rows = min(blockRows, r1 - rb);
     for (let g = 0; g < groups; g++) {
-      if (pointwise) {
+      if (implicit) {
+        implicitGemmBlock(desc, g, rb, rows, weights + <usize>g * groupWeightBytes, tmp);
+      } else if (pointwise) {
         packTiles(nhwc + <usize>rb * pixBytes, pixBytes, rows, kp, tiles);
       } else {
         for (let r = 0; r < rows; r++) {
@@ -157,7 +211,7 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
         packTiles(a16Block, rowBytes, rows, kp, tiles);
       }
       const epiOff = <usize>g * np * 4;
-      gemmBlock(
+      if (!implicit) gemmBlock(
         tiles,
         rows,
         kp,
@@ -188,6 +242,113 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
           mm += run;
         }
       }
+    }
+  }
+}
+
+/**
+ * Implicit-GEMM block for one group: output pixels rb .. rb + rows, 4 at a time, read straight from
+ * the NHWC copy. For each tap the 4 pixels' activations are one contiguous run of cg channels at a
+ * common offset from each pixel's base, matching the (kh, kw, channel) order of the packed weights.
+ * Writes the [rows][NP] uint8 tile to `out` like gemmBlock.
+ */
+function implicitGemmBlock(desc: usize, g: i32, rb: i32, rows: i32, w: usize, out: usize): void {
+  const c = dget(desc, D_C);
+  const groups = dget(desc, D_GROUPS);
+  const cg = c / groups;
+  const kp = dget(desc, D_KP);
+  const np = dget(desc, D_NP);
+  const ow = dget(desc, D_OW);
+  const ohw = dget(desc, D_OH) * ow;
+  const kh = dget(desc, D_KH);
+  const kw = dget(desc, D_KW);
+  const sh = dget(desc, D_SH);
+  const sw = dget(desc, D_SW);
+  const dh = dget(desc, D_DH);
+  const dw = dget(desc, D_DW);
+  const hp = dget(desc, D_H) + 2 * dget(desc, D_PH);
+  const wp = dget(desc, D_W) + 2 * dget(desc, D_PW);
+  const nhwc = <usize>dget(desc, D_NHWC) + (<usize>(g * cg) << 1);
+  const pixBytes = <usize>c << 1;
+  const runBytes = <usize>cg << 1;
+  const epiOff = <usize>g * np * 4;
+  const bint = <usize>dget(desc, D_EPI_BINT) + epiOff;
+  const ea = <usize>dget(desc, D_EPI_A) + epiOff;
+  const ebf = <usize>dget(desc, D_EPI_BF) + epiOff;
+  const ecc = <usize>dget(desc, D_EPI_C) + epiOff;
+  const outZp = dget(desc, D_OUT_ZP);
+  const zp = i32x4.splat(outZp);
+  const loZ = i32x4.splat(dget(desc, D_OUT_LO) - outZp);
+  const hiZ = i32x4.splat(dget(desc, D_OUT_HI) - outZp);
+  const panelBytes = <usize>kp << 5;
+  const rowStrideBytes = <usize>wp * pixBytes;
+  for (let j = 0; j < np; j += 8) {
+    const wpanel = w + <usize>(j >> 3) * panelBytes;
+    const off = <usize>j << 2;
+    for (let r = 0; r < rows; r += 4) {
+      // Base address of each of the 4 pixels (the last valid one repeated past the end).
+      let p0: usize = 0;
+      let p1: usize = 0;
+      let p2: usize = 0;
+      let p3: usize = 0;
+      for (let q = 0; q < 4; q++) {
+        const mm = rb + min(r + q, rows - 1);
+        const n = mm / ohw;
+        const pix = mm - n * ohw;
+        const y = pix / ow;
+        const x = pix - y * ow;
+        const base = nhwc + <usize>(n * hp + y * sh) * rowStrideBytes + <usize>(x * sw) * pixBytes;
+        if (q == 0) p0 = base;
+        else if (q == 1) p1 = base;
+        else if (q == 2) p2 = base;
+        else p3 = base;
+      }
+      let c00 = i32x4.splat(0);
+      let c01 = i32x4.splat(0);
+      let c10 = i32x4.splat(0);
+      let c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0);
+      let c21 = i32x4.splat(0);
+      let c30 = i32x4.splat(0);
+      let c31 = i32x4.splat(0);
+      let pw = wpanel;
+      for (let i = 0; i < kh; i++) {
+        for (let jj = 0; jj < kw; jj++) {
+          const tapOff = <usize>(i * dh) * rowStrideBytes + <usize>(jj * dw) * pixBytes;
+          let a0 = p0 + tapOff;
+          let a1 = p1 + tapOff;
+          let a2 = p2 + tapOff;
+          let a3 = p3 + tapOff;
+          const end = a0 + runBytes;
+          while (a0 < end) {
+            const w0 = v128.load(pw);
+            const w1 = v128.load(pw, 16);
+            let x = v128.load32_splat(a0);
+            c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0));
+            c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
+            x = v128.load32_splat(a1);
+            c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0));
+            c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+            x = v128.load32_splat(a2);
+            c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0));
+            c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+            x = v128.load32_splat(a3);
+            c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0));
+            c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
+            a0 += 4;
+            a1 += 4;
+            a2 += 4;
+            a3 += 4;
+            pw += 32;
+          }
+        }
+      }
+      const d = out + <usize>r * np + j;
+      const live = rows - r;
+      storeTileRow(c00, c01, 0, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d);
+      if (live > 1) storeTileRow(c10, c11, 0, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + np);
+      if (live > 2) storeTileRow(c20, c21, 0, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 2 * np);
+      if (live > 3) storeTileRow(c30, c31, 0, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 3 * np);
     }
   }
 }

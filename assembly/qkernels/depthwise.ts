@@ -98,10 +98,15 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
     const c = p % channels;
     const src = input + <usize>p * h * w;
     // Widen the plane: zero rows/columns for padding, (x - zp) inside.
-    memory.fill(plane, 0, <usize>rowsNeeded * strideBytes);
+    // Zero only what the interior copy does not overwrite: top/bottom padding rows, side columns.
+    memory.fill(plane, 0, <usize>ph * strideBytes);
+    memory.fill(plane + <usize>(h + ph) * strideBytes, 0, <usize>(rowsNeeded - h - ph) * strideBytes);
     for (let y = 0; y < h; y++) {
       const s = src + <usize>y * w;
-      const d = plane + <usize>(y + ph) * strideBytes + (<usize>pw << 1);
+      const rowStart = plane + <usize>(y + ph) * strideBytes;
+      if (pw > 0) memory.fill(rowStart, 0, <usize>pw << 1);
+      memory.fill(rowStart + (<usize>(pw + w) << 1), 0, strideBytes - (<usize>(pw + w) << 1));
+      const d = rowStart + (<usize>pw << 1);
       let x = 0;
       for (; x + 8 <= w; x += 8) {
         v128.store(d + (<usize>x << 1), i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s + x)), zpv));
@@ -115,7 +120,17 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
     const ebf = load<f32>(bfP + cOff);
     const ecc = load<f32>(ccP + cOff);
     const dst = output + <usize>p * oh * ow;
-    if (sw == 1 || sw == 2) {
+    if (kh == 3 && kw == 3 && dh == 1 && dw == 1 && (sw == 1 || sw == 2)) {
+      const bintV = i32x4.splat(bint);
+      const aV = f32x4.splat(ea);
+      const bfV = f32x4.splat(ebf);
+      const ccV = f32x4.splat(ecc);
+      if (sw == 1) {
+        dw3x3Plane(plane, strideBytes, wt, dst, oh, ow, sh, false, bintV, aV, bfV, ccV, outZpV, loZ, hiZ, rowTmp);
+      } else {
+        dw3x3Plane(plane, strideBytes, wt, dst, oh, ow, sh, true, bintV, aV, bfV, ccV, outZpV, loZ, hiZ, rowTmp);
+      }
+    } else if (sw == 1 || sw == 2) {
       const bintV = i32x4.splat(bint);
       const aV = f32x4.splat(ea);
       const bfV = f32x4.splat(ebf);
@@ -167,6 +182,97 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
           store<u8>(dst + <usize>y * ow + x, <u8>requantScalar(acc, bint, ea, ebf, ecc, outZp, lo, hi));
         }
       }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function loadTap(at: usize, stride2: bool): v128 {
+  if (stride2) return i8x16.shuffle(v128.load(at), v128.load(at, 16), 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29);
+  return v128.load(at);
+}
+
+// @ts-ignore: decorator
+@inline
+function tapStep(acc: v128, v: v128, w: v128, high: bool): v128 {
+  return i32x4.add(acc, high ? i32x4.extmul_high_i16x8_s(v, w) : i32x4.extmul_low_i16x8_s(v, w));
+}
+
+/** 3x3 depthwise over one widened plane, the 9 tap weights held in registers; stride 1 or 2 across. */
+// @ts-ignore: decorator
+@inline
+function dw3x3Plane(
+  plane: usize,
+  strideBytes: usize,
+  wt: usize,
+  dst: usize,
+  oh: i32,
+  ow: i32,
+  sh: i32,
+  stride2: bool,
+  bintV: v128,
+  aV: v128,
+  bfV: v128,
+  ccV: v128,
+  outZpV: v128,
+  loZ: v128,
+  hiZ: v128,
+  rowTmp: usize,
+): void {
+  const w00 = v128.load(wt);
+  const w01 = v128.load(wt, 16);
+  const w02 = v128.load(wt, 32);
+  const w10 = v128.load(wt, 48);
+  const w11 = v128.load(wt, 64);
+  const w12 = v128.load(wt, 80);
+  const w20 = v128.load(wt, 96);
+  const w21 = v128.load(wt, 112);
+  const w22 = v128.load(wt, 128);
+  const xStep: usize = stride2 ? 32 : 16;
+  for (let y = 0; y < oh; y++) {
+    let r0 = plane + <usize>(y * sh) * strideBytes;
+    let r1 = r0 + strideBytes;
+    let r2 = r1 + strideBytes;
+    const drow = dst + <usize>y * ow;
+    for (let x = 0; x < ow; x += 8) {
+      let v = loadTap(r0, stride2);
+      let lo = i32x4.extmul_low_i16x8_s(v, w00);
+      let hi = i32x4.extmul_high_i16x8_s(v, w00);
+      v = loadTap(r0 + 2, stride2);
+      lo = tapStep(lo, v, w01, false);
+      hi = tapStep(hi, v, w01, true);
+      v = loadTap(r0 + 4, stride2);
+      lo = tapStep(lo, v, w02, false);
+      hi = tapStep(hi, v, w02, true);
+      v = loadTap(r1, stride2);
+      lo = tapStep(lo, v, w10, false);
+      hi = tapStep(hi, v, w10, true);
+      v = loadTap(r1 + 2, stride2);
+      lo = tapStep(lo, v, w11, false);
+      hi = tapStep(hi, v, w11, true);
+      v = loadTap(r1 + 4, stride2);
+      lo = tapStep(lo, v, w12, false);
+      hi = tapStep(hi, v, w12, true);
+      v = loadTap(r2, stride2);
+      lo = tapStep(lo, v, w20, false);
+      hi = tapStep(hi, v, w20, true);
+      v = loadTap(r2 + 2, stride2);
+      lo = tapStep(lo, v, w21, false);
+      hi = tapStep(hi, v, w21, true);
+      v = loadTap(r2 + 4, stride2);
+      lo = tapStep(lo, v, w22, false);
+      hi = tapStep(hi, v, w22, true);
+      const bytes = narrow8(requant4Splat(lo, bintV, aV, bfV, ccV, outZpV, loZ, hiZ), requant4Splat(hi, bintV, aV, bfV, ccV, outZpV, loZ, hiZ));
+      if (x + 8 <= ow) {
+        v128.store64_lane(drow + x, bytes, 0);
+      } else {
+        v128.store64_lane(rowTmp, bytes, 0);
+        for (let q = x; q < ow; q++) store<u8>(drow + q, load<u8>(rowTmp + (q - x)));
+      }
+      r0 += xStep;
+      r1 += xStep;
+      r2 += xStep;
     }
   }
 }

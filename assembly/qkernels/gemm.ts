@@ -63,7 +63,7 @@ export function widenRows(src: usize, lda: i32, rows: i32, k: i32, kp: i32, zp: 
 
 // @ts-ignore: decorator
 @inline
-function storeTileRow(
+export function storeTileRow(
   c0: v128,
   c1: v128,
   mode: i32,
