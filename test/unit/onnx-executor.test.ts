@@ -7,7 +7,8 @@ import { loadCore } from "../../core/src/node/load-core";
 import { readModelFile } from "../../core/src/node/read-model";
 import { FloatExecutor, type TensorEvent } from "../../core/src/runtime/float-executor";
 import { CancelledError, InputError } from "../../core/src/errors";
-import { float32Tensor, type Model } from "../../core/src/onnx/ir";
+import { float32Tensor, int64Tensor, type Model } from "../../core/src/onnx/ir";
+import { buildModel } from "../helpers/onnx-models";
 import { sharedPath } from "../helpers/shared";
 import { digits } from "../helpers/digits";
 
@@ -134,4 +135,25 @@ test("bad inputs give one clear line", async () => {
   await checkRejects(() => ex.run({ ...input(1), extra: input(1).input }), /'extra' is not an input of the graph/);
   await checkRejects(() => ex.run(input(2), { extraOutputs: ["nope"] }), /'nope' is not a value of the graph/);
   await checkRejects(() => ex.run(input(2), { overrides: new Map([["/relu1/Relu_output_0", new Float32Array(3)]]) }), /override for '\/relu1\/Relu_output_0' does not fit/);
+});
+
+test("batchDim 'any' runs a fixed-batch model several samples at a time with the same results", async () => {
+  const m = model("cnn");
+  m.graph.inputs[0].type!.shape![0] = 1;
+  const fixed = await executor(m);
+  const free = await executor(m, { batchDim: "any" });
+  const batches: number[] = [];
+  const a = await logits(fixed, 6, { batchSize: 3, onTensor: (e: TensorEvent) => e.name === "input" && batches.push(e.shape[0]) });
+  const b = await logits(free, 6, { batchSize: 3, onTensor: (e: TensorEvent) => e.name === "input" && batches.push(e.shape[0]) });
+  assert.deepEqual(batches, [1, 1, 1, 1, 1, 1, 3, 3]);
+  assert.deepEqual(b, a);
+  // A graph that bakes batch 1 into a Reshape cannot be batched: refused, not silently mixed.
+  const baked = buildModel({
+    inputs: { X: [1, 4] },
+    initializers: [int64Tensor("S", [2], [1, -1])],
+    nodes: [{ op: "Reshape", inputs: ["X", "S"], outputs: ["Y"] }],
+    outputs: ["Y"],
+  });
+  const ex = await executor(baked, { batchDim: "any", file: "baked.onnx" });
+  await checkRejects(() => ex.run({ X: { data: new Float32Array(12), shape: [3, 4] } }, { batchSize: 3 }), /baked\.onnx: graph output 'Y' does not keep the batch size in dim 0 \(shape \[1, 12\] for a batch of 3\)/);
 });

@@ -52,6 +52,8 @@ export interface ShapeInferenceOptions {
   maxFoldElements?: number;
   /** Replacement values for initializers (e.g. fake-quantized weights); same shapes required. */
   initializerOverrides?: ReadonlyMap<string, Tensor>;
+  /** Accept any size for dim 0 of runtime inputs even where the model declares a fixed one. */
+  relaxBatchDim?: boolean;
 }
 
 function fail(node: Node, message: string): never {
@@ -382,7 +384,7 @@ export function inferShapes(
         throw new InputError(`graph input '${inp.name}' has rank ${declared.length} ([${declared.join(", ")}]) but the data has shape [${given.join(", ")}]`);
       }
       declared.forEach((d, i) => {
-        if (typeof d === "number" && d !== given[i]) {
+        if (typeof d === "number" && d !== given[i] && !(i === 0 && options.relaxBatchDim)) {
           throw new InputError(`graph input '${inp.name}' expects shape [${declared.join(", ")}] but the data has shape [${given.join(", ")}]`);
         }
       });

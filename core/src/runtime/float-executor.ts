@@ -77,6 +77,14 @@ export interface ExecutorOptions {
   initializerOverrides?: ReadonlyMap<string, Tensor>;
   /** File name used in error messages. */
   file?: string;
+  /**
+   * "declared" (default): a fixed batch dim in the model (e.g. [1, 3, 224, 224]) sets the batch size.
+   * "any": dim 0 of every runtime input is treated as a free batch dim, so such models run RunOptions
+   * .batchSize samples at a time (e.g. to calibrate with PyTorch's batch boundaries). Only for graphs whose
+   * shape arithmetic follows the batch (Flatten, Shape-derived Reshape); a graph output that does not carry
+   * the batch size in dim 0 raises an InputError.
+   */
+  batchDim?: "declared" | "any";
 }
 
 /** One runtime value of a plan. */
@@ -220,7 +228,7 @@ export class FloatExecutor {
   private batchSizeFor(requested: number | undefined, total: number): number {
     const first = this.graph.runtimeInputs[0];
     const declared = first.type?.shape?.[0];
-    if (typeof declared === "number") return declared;
+    if (typeof declared === "number" && this.options.batchDim !== "any") return declared;
     return Math.max(1, Math.min(requested ?? 32, total));
   }
 
@@ -238,7 +246,10 @@ export class FloatExecutor {
     const graph = this.graph;
     let inference;
     try {
-      inference = inferShapes(graph, inputShapes, { initializerOverrides: this.options.initializerOverrides });
+      inference = inferShapes(graph, inputShapes, {
+        initializerOverrides: this.options.initializerOverrides,
+        relaxBatchDim: this.options.batchDim === "any",
+      });
     } catch (e) {
       if (e instanceof InputError && this.options.file && !e.message.startsWith(this.options.file)) {
         throw new InputError(e.message, this.options.file);
@@ -246,6 +257,14 @@ export class FloatExecutor {
       throw e;
     }
     const { types, constants, folded } = inference;
+    if (this.options.batchDim === "any") {
+      const batch = [...inputShapes.values()][0]?.[0];
+      for (const o of graph.outputs) {
+        if (types.get(o.name)?.shape[0] !== batch) {
+          throw this.error(`graph output '${o.name}' does not keep the batch size in dim 0 (shape [${types.get(o.name)?.shape.join(", ")}] for a batch of ${batch}); run with the declared batch size`);
+        }
+      }
+    }
     const order = graph.topologicalOrder().filter((n) => !folded.has(n));
     const keep = new Set(graph.outputs.map((o) => o.name));
 
