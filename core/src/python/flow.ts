@@ -96,6 +96,7 @@ class FlowWalker {
   private nextId = 1;
   private readonly calledFunctions = new Set<PyNode>();
   private readonly activeFunctions: PyNode[] = [];
+  private readonly collecting = new Set<string>();
 
   constructor(private readonly file: FileModel) {}
 
@@ -602,8 +603,13 @@ class FlowWalker {
     const n = unparen(node);
     if (!n) return;
     if (n.type === "identifier") {
+      if (this.collecting.has(n.text)) return;
+      this.collecting.add(n.text);
       // A config built earlier: scan the file for its set_non_traceable_* calls.
       for (const s of this.file.statements) {
+        for (const a of [s, ...s.descendantsOfType("assignment")]) {
+          if (a.type === "assignment" && a.child("left")?.text === n.text) this.collectNonTraceable(a.child("right"), scope, names, classes);
+        }
         for (const c of s.descendantsOfType("call")) {
           const fn = c.child("function");
           if (fn?.type === "attribute" && fn.text.startsWith(n.text + ".")) this.collectNonTraceable(c, scope, names, classes);
