@@ -1,0 +1,126 @@
+// QS2xx: fuse_modules, prepare_qat mode, discarded results, convert without prepare (test process).
+import { test } from "node:test";
+import { checkMarked, py } from "./helpers";
+
+const QS2 = ["QS2"];
+
+const MODEL = py`
+  import torch
+  import torch.nn as nn
+  import torch.ao.quantization as tq
+
+
+  class M(nn.Module):
+      def __init__(self):
+          super().__init__()
+          self.quant = tq.QuantStub()
+          self.conv = nn.Conv2d(1, 4, 3)
+          self.bn = nn.BatchNorm2d(4)
+          self.relu = nn.ReLU()
+          self.relu6 = nn.ReLU6()
+          self.block = nn.Sequential(nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4))
+          self.fc = nn.Linear(4, 2)
+          self.dequant = tq.DeQuantStub()
+
+      def forward(self, x):
+          x = self.relu(self.bn(self.conv(self.quant(x))))
+          x = self.block(x).mean((2, 3))
+          return self.dequant(self.fc(x))
+
+
+`;
+
+test("QS201: fuse_modules names a missing submodule, also inside a Sequential", async () => {
+  await checkMarked(
+    MODEL +
+      py`
+      m = M().eval()
+      m = tq.fuse_modules(m, [["conv", "bn", "rleu"], ["block.0", "block.2"]])  # expect: QS201 error, QS201 error
+      tq.fuse_modules(m, [["conv", "bn", "relu"], ["block.0", "block.1"]], inplace=True)
+    `,
+    QS2,
+  );
+});
+
+test("QS202: unsupported patterns and orders", async () => {
+  await checkMarked(
+    MODEL +
+      py`
+      m = M().eval()
+      a = tq.fuse_modules(m, [["bn", "conv"]])  # expect: QS202 error
+      b = tq.fuse_modules(m, [["conv", "relu6"]])  # expect: QS202 error
+      c = tq.fuse_modules(m, ["conv", "bn"])
+      d = tq.fuse_modules(m, [["fc", "relu"], ["bn", "relu"]])
+    `,
+    QS2,
+  );
+});
+
+test("QS203: conv+bn fused in training mode; fine in eval mode and with fuse_modules_qat", async () => {
+  await checkMarked(
+    MODEL +
+      py`
+      m = M()
+      a = tq.fuse_modules(m, [["conv", "bn", "relu"]])  # expect: QS203 error
+      b = tq.fuse_modules(m, [["conv", "relu"]])
+      c = tq.fuse_modules_qat(m, [["conv", "bn", "relu"]])
+      m.eval()
+      d = tq.fuse_modules(m, [["conv", "bn", "relu"]])
+      m.train()
+      e = tq.fuse_modules(M().eval(), [["conv", "bn"]])
+    `,
+    QS2,
+  );
+});
+
+test("QS204: prepare_qat on a model in eval mode", async () => {
+  await checkMarked(
+    MODEL +
+      py`
+      m = M().eval()
+      m.qconfig = tq.get_default_qat_qconfig("x86")
+      fused = tq.fuse_modules_qat(m.train(), [["conv", "bn", "relu"]])
+      p = tq.prepare_qat(fused.eval())  # expect: QS204 error
+      q = tq.prepare_qat(fused.train())
+    `,
+    QS2,
+  );
+});
+
+test("QS205, QS206: a discarded prepare makes convert quantize nothing", async () => {
+  await checkMarked(
+    MODEL +
+      py`
+      m = M().eval()
+      m.qconfig = tq.get_default_qconfig("x86")
+      tq.prepare(m)  # expect: QS205 warning
+      m(torch.randn(1, 1, 8, 8))
+      q = tq.convert(m)  # expect: QS206 warning
+      tq.prepare(m, inplace=True)
+      m(torch.randn(1, 1, 8, 8))
+      tq.convert(m, inplace=True)
+    `,
+    QS2,
+  );
+});
+
+test("QS207: prepare with no qconfig anywhere; silent when qconfigs are set in a loop we cannot follow", async () => {
+  await checkMarked(
+    MODEL +
+      py`
+      m = M().eval()
+      p = tq.prepare(m)  # expect: QS207 warning
+    `,
+    QS2,
+  );
+  await checkMarked(
+    MODEL +
+      py`
+      m = M().eval()
+      for name, mod in m.named_modules():
+          mod.qconfig = tq.get_default_qconfig("x86")
+      p = tq.prepare(m)
+    `,
+    QS2,
+  );
+});

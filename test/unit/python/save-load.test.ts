@@ -1,0 +1,50 @@
+// QS4xx: saving and loading whole quantized models (test process).
+import { test } from "node:test";
+import { checkMarked, py } from "./helpers";
+
+const HEADER = py`
+  import torch
+  import torch.nn as nn
+
+
+  class M(nn.Module):
+      def __init__(self):
+          super().__init__()
+          self.fc = nn.Linear(4, 4)
+
+      def forward(self, x):
+          return self.fc(x)
+
+
+  q = torch.ao.quantization.quantize_dynamic(M(), {nn.Linear}, dtype=torch.qint8)
+`;
+
+test("QS401 and QS402: torch.save of the whole model, then torch.load with weights_only left True", async () => {
+  await checkMarked(
+    HEADER +
+      py`
+      torch.save(q, "model.pt")  # expect: QS401 warning
+      loaded = torch.load("model.pt")  # expect: QS402 error
+      loaded(torch.randn(1, 4))
+    `,
+    ["QS4"],
+  );
+});
+
+test("QS402 when the loaded object is used as a module; silent for state_dicts and weights_only=False", async () => {
+  await checkMarked(
+    HEADER +
+      py`
+      torch.save(q.state_dict(), "weights.pt")
+      fresh = torch.ao.quantization.quantize_dynamic(M(), {nn.Linear}, dtype=torch.qint8)
+      fresh.load_state_dict(torch.load("weights.pt"))
+      other = torch.load("other.pt")  # expect: QS402 error
+      other.eval()
+      trusted = torch.load("other.pt", weights_only=False)
+      trusted.eval()
+      float_model = M()
+      torch.save(float_model, "float.pt")
+    `,
+    ["QS4"],
+  );
+});
