@@ -87,3 +87,25 @@ test("MobileNetV2 matches ONNX Runtime on every Conv/Add activation and the logi
   }
   t.diagnostic(`mobilenet_v2: worst max |error| / max |value| = ${worst.toExponential(2)} (${worstName}) over ${probes.length + 1} tensors x ${n} images`);
 });
+
+test("ONNX Runtime's QDQ models run in float simulation and match ONNX Runtime", async (t) => {
+  const x = digits().test(64);
+  for (const name of ["mlp", "cnn", "dwcnn"]) {
+    for (const variant of ["pt", "pc"]) {
+      const file = sharedPath("golden", "models", `${name}.ort_minmax_${variant}.qdq.onnx`);
+      const ex = FloatExecutor.create(await loadCore(), readModelFile(file));
+      executors.push(ex);
+      const got = (await ex.run({ input: x })).get("logits")!.data as Float32Array;
+      const session = await ort.InferenceSession.create(file, { graphOptimizationLevel: "disabled" });
+      const want = (await session.run({ input: new ort.Tensor("float32", x.data, x.shape) })).logits.data as Float32Array;
+      // QuantizeLinear rounds: a float accumulation-order difference can move a value across a rounding
+      // boundary, shifting one integer by 1. Nearly all logits must agree exactly; none may drift far.
+      let close = 0;
+      for (let i = 0; i < want.length; i++) if (Math.abs(got[i] - want[i]) <= 1e-4 * Math.max(1, Math.abs(want[i]))) close++;
+      const rel = relError(got, want);
+      t.diagnostic(`${name} ${variant}: ${close}/${want.length} logits within 1e-4, max |error| / max |logit| = ${rel.toExponential(2)}`);
+      assert.ok(close >= want.length * 0.99, `${name} ${variant}: only ${close}/${want.length} logits agree`);
+      assert.ok(rel <= 0.02, `${name} ${variant}: relative error ${rel}`);
+    }
+  }
+});

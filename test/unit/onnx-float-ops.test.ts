@@ -209,3 +209,18 @@ test("Slice and Gather on float activations (host fallback), Cast of a constant"
     { X: [3, 4] },
   );
 });
+
+test("QuantizeLinear -> DequantizeLinear: uint8 per tensor and int8 per channel (axis 1)", async () => {
+  const qdq = (scale: Tensor, zp: Tensor, axis?: number) =>
+    buildModel({
+      inputs: { X: [2, 3, 4, 5] },
+      initializers: [scale, zp],
+      nodes: [
+        { op: "QuantizeLinear", inputs: ["X", "s", "zp"], outputs: ["q"], attributes: axis === undefined ? {} : { axis: attr.int(axis) } },
+        { op: "DequantizeLinear", inputs: ["q", "s", "zp"], outputs: ["Y"], attributes: axis === undefined ? {} : { axis: attr.int(axis) } },
+      ],
+      outputs: ["Y"],
+    });
+  await check(qdq(float32Tensor("s", [], [0.0173]), makeTensor("zp", "uint8", [], Uint8Array.of(131))), { X: [2, 3, 4, 5] });
+  await check(qdq(float32Tensor("s", [3], [0.01, 0.025, 0.5]), makeTensor("zp", "int8", [3], Int8Array.of(0, -3, 5)), 1), { X: [2, 3, 4, 5] });
+});

@@ -12,6 +12,7 @@ import {
   elementCount,
   dtypeFromOnnx,
   makeTensor,
+  tensorToFloat32,
   tensorToNumbers,
   type DType,
   type Node,
@@ -340,6 +341,68 @@ function constantValue(node: Node): Tensor {
   throw new InputError(`${describeNode(node)}: Constant attribute '${key}' is not supported`);
 }
 
+const QUANT_RANGES: Partial<Record<DType, [number, number]>> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+};
+
+/** Round half to even, as ONNX QuantizeLinear (and numpy/PyTorch) round. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Scale/zero-point index of each element: per tensor (scalar scale) or per axis (1-D scale). */
+function quantAxisIndex(node: Node, x: Tensor, scale: Tensor): (i: number) => number {
+  if (attrInt(node, "block_size", 0) !== 0) throw new InputError(`${describeNode(node)}: blocked quantization is not supported`);
+  if (scale.data.length === 1 && scale.dims.length <= 1) return () => 0;
+  if (scale.dims.length !== 1) throw new InputError(`${describeNode(node)}: scale must be a scalar or 1-D`);
+  const axis = normalizeAxis(node, attrInt(node, "axis", 1), x.dims.length);
+  if (x.dims[axis] !== scale.dims[0]) {
+    throw new InputError(`${describeNode(node)}: ${scale.dims[0]} scales for axis ${axis} of size ${x.dims[axis]}`);
+  }
+  const inner = elementCount(x.dims.slice(axis + 1));
+  const len = x.dims[axis];
+  return (i) => Math.floor(i / inner) % len;
+}
+
+function quantizeLinear(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
+  const x = need(node, inputs, 0);
+  const scale = need(node, inputs, 1);
+  const zp = inputs[2];
+  const dtype = zp?.dtype ?? "uint8";
+  const range = QUANT_RANGES[dtype];
+  if (!range) throw new InputError(`${describeNode(node)}: quantizing to ${dtype} is not supported`);
+  const at = quantAxisIndex(node, x, scale);
+  const xs = tensorToFloat32(x);
+  const ss = tensorToFloat32(scale);
+  const out = allocTensorData(dtype, xs.length) as Uint8Array;
+  for (let i = 0; i < xs.length; i++) {
+    const k = at(i);
+    // x / scale in float32 like ONNX Runtime, then round half to even and saturate.
+    const q = roundHalfEven(Math.fround(xs[i] / ss[k])) + (zp ? Number(zp.data[k]) : 0);
+    out[i] = Math.min(Math.max(q, range[0]), range[1]);
+  }
+  return [makeTensor(outName(node), dtype, x.dims, out)];
+}
+
+function dequantizeLinear(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
+  const x = need(node, inputs, 0);
+  const scale = need(node, inputs, 1);
+  const zp = inputs[2];
+  if (scale.dtype !== "float32") throw new InputError(`${describeNode(node)}: only float32 scales are supported`);
+  const at = quantAxisIndex(node, x, scale);
+  const ss = tensorToFloat32(scale);
+  const out = new Float32Array(x.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const k = at(i);
+    out[i] = Math.fround(Number(x.data[i]) - (zp ? Number(zp.data[k]) : 0)) * ss[k];
+  }
+  return [makeTensor(outName(node), "float32", x.dims, out)];
+}
+
 /** Host evaluators by op type (default ONNX domain). */
 export const HOST_EVALUATORS: Readonly<Record<string, HostEvaluator>> = {
   Constant: (node) => [constantValue(node)],
@@ -394,6 +457,8 @@ export const HOST_EVALUATORS: Readonly<Record<string, HostEvaluator>> = {
     if (v) (out as Float32Array).fill(v.data[0] as number);
     return [makeTensor(outName(node), dtype, dims, out)];
   },
+  QuantizeLinear: quantizeLinear,
+  DequantizeLinear: dequantizeLinear,
   Add: binary((a, b) => a + b, (a, b) => a + b),
   Sub: binary((a, b) => a - b, (a, b) => a - b),
   Mul: binary((a, b) => a * b, (a, b) => a * b),

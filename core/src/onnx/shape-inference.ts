@@ -331,6 +331,14 @@ const RULES: Record<string, ShapeRule> = {
     const v = node.attributes.get("value");
     return [{ dtype: v?.type === "tensor" ? v.value.dtype : "float32", shape: dims }];
   },
+  QuantizeLinear: (node, inputs) => {
+    const x = input(node, inputs, 0);
+    return [{ dtype: inputs[2]?.dtype ?? "uint8", shape: [...x.shape] }];
+  },
+  DequantizeLinear: (node, inputs) => {
+    const x = input(node, inputs, 0);
+    return [{ dtype: input(node, inputs, 1).dtype, shape: [...x.shape] }];
+  },
   Constant: (node) => {
     const t = HOST_EVALUATORS.Constant(node, [])[0];
     return [{ dtype: t.dtype, shape: [...t.dims] }];
