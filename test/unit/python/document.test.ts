@@ -1,0 +1,102 @@
+// Parsing, incremental re-parsing after LSP-style edits, syntax-error tolerance, hover and symbols (test process).
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { sharedPath } from "../../helpers/shared";
+import { getAnalyzer, py } from "./helpers";
+
+const corpusFile = sharedPath("corpus-dev", "dev_e02_float_linear_gets_quantized.py");
+
+test("an incremental edit gives the same findings as parsing the new text from scratch, and reuses unchanged statements", async () => {
+  const a = await getAnalyzer();
+  const text = fs.readFileSync(corpusFile, "utf8");
+  const doc = a.parse(text);
+  // Line 23 (0-based 22): `m.head.qconfig = None` -> `m.body.qconfig = None`.
+  const line = 22;
+  assert.equal(text.split("\n")[line], "m.head.qconfig = None");
+  const newText = text.replace("m.head.qconfig = None", "m.body.qconfig = None");
+  const edited = doc.edit([{ range: { start: { line, character: 2 }, end: { line, character: 6 } }, text: "body" }], newText);
+  const fresh = a.parse(newText);
+  assert.deepEqual(a.analyze(edited), a.analyze(fresh));
+  assert.ok(edited.convertedStatements <= 2, `only the edited statement is converted again (got ${edited.convertedStatements})`);
+  // Now body (the first Linear) stays float and gets the quantized input, and its float output then
+  // reaches the quantized head: two real problems.
+  assert.deepEqual(
+    a.analyze(edited).filter((f) => f.severity === "error").map((f) => `${f.range.start.line + 1} ${f.code}`),
+    ["16 QS102", "17 QS101"],
+  );
+  // The original document is still analyzable... as the previous text.
+  assert.deepEqual(a.analyze(a.parse(text)).filter((f) => f.severity === "error").map((f) => f.range.start.line + 1), [17]);
+});
+
+test("edits that add lines shift reused statements; multi-change edits apply in order", async () => {
+  const a = await getAnalyzer();
+  const text = fs.readFileSync(corpusFile, "utf8");
+  let doc = a.parse(text);
+  let current = text;
+  const insert = "# a comment\n# another\n";
+  current = insert + current;
+  doc = doc.edit([{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: insert }], current);
+  const errors = a.analyze(doc).filter((f) => f.severity === "error").map((f) => f.range.start.line + 1);
+  assert.deepEqual(errors, [19]);
+  const two = current.replace("import torch\n", "import torch  \n").replace("# another\n", "");
+  doc = doc.edit(
+    [
+      { range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } }, text: "" },
+      { range: { start: { line: 1, character: 12 }, end: { line: 1, character: 12 } }, text: "  " },
+    ],
+    two,
+  );
+  assert.deepEqual(a.analyze(doc), a.analyze(a.parse(two)));
+});
+
+test("syntax errors do not stop the analysis of the rest of the file", async () => {
+  const a = await getAnalyzer();
+  const text = fs.readFileSync(corpusFile, "utf8").replace("print(m(torch.randn(1, 10)))", "print(m(torch.randn(1, 10))\ndef broken(:");
+  const doc = a.parse(text);
+  assert.equal(doc.hasSyntaxErrors, true);
+  assert.ok(a.analyze(doc).some((f) => f.code === "QS102" && f.range.start.line === 16));
+  assert.deepEqual(a.analyze(a.parse("")), []);
+  assert.deepEqual(a.analyze(a.parse("class (:\n  ]]] def")), []);
+});
+
+test("hover says what a submodule becomes after convert in this file", async () => {
+  const a = await getAnalyzer();
+  const doc = a.parse(fs.readFileSync(corpusFile, "utf8"));
+  const head = a.hoverAt(doc, { line: 16, character: 19 }); // `self.head` in forward
+  assert.ok(head);
+  assert.match(head, /\*\*self\.head\*\*: `nn\.Linear\(10, 2\)`/);
+  assert.match(head, /torch\.ao\.nn\.quantized\.Linear/);
+  assert.match(head, /qconfig None.*stays float/);
+  const body = a.hoverAt(doc, { line: 9, character: 14 }); // `self.body = ...` in __init__
+  assert.match(body ?? "", /quantized module: needs a quantized input/);
+  const cls = a.hoverAt(doc, { line: 5, character: 7 });
+  assert.match(cls ?? "", /\*\*Mixed\*\* \(nn\.Module\)[\s\S]*line 26: convert/);
+  assert.equal(a.hoverAt(doc, { line: 0, character: 0 }), undefined);
+});
+
+test("document symbols list modules, submodules, methods and functions", async () => {
+  const a = await getAnalyzer();
+  const doc = a.parse(py`
+    import torch.nn as nn
+
+
+    def helper(x):
+        return x
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU())
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc(self.features(x))
+  `);
+  const symbols = a.documentSymbols(doc);
+  const outline = symbols.map((s) => `${s.kind} ${s.name}: ${s.children.map((c) => `${c.kind} ${c.name}(${c.children.map((g) => g.name).join(",")})`).join(" ")}`);
+  assert.deepEqual(outline, ["function helper: ", "class Net: submodule features(0,1) submodule fc() method __init__() method forward()"]);
+  const net = symbols[1];
+  assert.equal(net?.selectionRange.start.line, 7);
+});
