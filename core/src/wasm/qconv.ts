@@ -44,6 +44,12 @@ export class PackedConv2d extends WasmAllocations {
   private readonly scratch: Scratch;
   private readonly nhwc: Scratch;
   private readonly weightScales: number[];
+  /**
+   * Whose requantization arithmetic this layer follows. PyTorch's x86 engine runs quantized conv on
+   * oneDNN when the CPU has AVX512-VNNI (as the golden machine does), groups <= 100 and the weights are
+   * symmetric (qconv.cpp, should_use_onednn_quant); otherwise on fbgemm.
+   */
+  readonly requantEngine: Engine;
   private readonly bias: Float32Array | undefined;
 
   /** Packs `weights` ([OC][C/groups][KH][KW] int8) once; `bias` is float32. */
@@ -80,6 +86,8 @@ export class PackedConv2d extends WasmAllocations {
     if (bias && bias.length !== oc)
       throw new RangeError(`conv bias has ${bias.length} values, expected ${oc}`);
     this.depthwise = g.groups === g.inChannels && g.groups === g.outChannels;
+    const symmetric = Array.from(weights.zeroPoints).every((z) => z === 0);
+    this.requantEngine = engine === "x86" ? (g.groups <= 100 && symmetric ? "onednn" : "fbgemm") : engine;
     this.weightScales = perChannelF(weights.scales, oc, "weight scales");
     this.bias = bias ? Float32Array.from(bias) : undefined;
     this.raw = this.allocate(oc * this.kg);
@@ -148,7 +156,7 @@ export class PackedConv2d extends WasmAllocations {
     const g = this.geometry;
     const [oh, ow] = this.outputSize(h, w);
     const consts = requantConstants(
-      this.engine,
+      this.requantEngine,
       g.outChannels,
       q.inScale,
       this.weightScales,

@@ -4,12 +4,15 @@
 //   v = f32(acc + bint[c]) * a[c] + bf[c];  q = nearest_even(v * cc[c]);  out = clamp(q + zp, lo, hi)
 // with IEEE single-precision steps, and each engine's constants make it replay that engine's own
 // float sequence (checked against PyTorch 2.11 in ../shared/golden/kernels/ops.json):
-// - fbgemm and x86 (fbgemm's ReQuantizeOutput with a float bias): act_times_w_scale = s_in * s_w,
+// - fbgemm, and x86 linear (fbgemm's ReQuantizeOutput with a float bias): act_times_w_scale = s_in * s_w,
 //   v = (acc + bias / act_times_w_scale) * (act_times_w_scale / s_out), lrintf, + zp.
-// - onednn (oneDNN's int8 post-scales with a float bias): v = (acc * (s_in * s_w) + bias) * (1 / s_out).
+// - onednn, and x86 conv on AVX512-VNNI CPUs (see PackedConv2d.requantEngine): oneDNN's int8
+//   post-scales with a float bias: v = (acc * (s_in * s_w) + bias) * (1 / s_out).
 // - qnnpack: the float bias is quantized to int32 with scale s_w * s_in (quantize_val: value *
 //   (1.0f / scale), nearbyint), added to the accumulator, then multiplied by the requantization scale
 //   (s_w * s_in) * (1.0f / s_out) and rounded half to even (pytorch_qnnp fp32 requantization).
+// The fbgemm and oneDNN sequences agree on every golden case; they can differ by one code on exact
+// near-ties, which is why each engine keeps its own.
 import type { Engine } from "../backends/engine";
 
 const f = Math.fround;
