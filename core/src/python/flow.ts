@@ -410,10 +410,18 @@ class FlowWalker {
       case "buffers":
         for (const a of args.positional) this.expr(a, scope);
         return undefined;
-      default:
+      default: {
+        // The model's own methods (fuse_model(), set_qconfig(...)) run with self bound to this object.
+        const fn = m.cls.methods.get(method);
+        if (fn && method !== "forward") {
+          const values = [{ k: "model", obj: m } as Binding, ...args.positional.map((a) => this.expr(a, scope))];
+          const kw = new Map([...args.keyword].map(([k, v]) => [k, this.expr(v, scope)] as const));
+          return this.callUserFunction(fn, values, kw, this.globalScope(scope));
+        }
         this.visitArgs(args, scope);
         void n;
         return undefined;
+      }
     }
   }
 

@@ -124,3 +124,45 @@ test("QS207: prepare with no qconfig anywhere; silent when qconfigs are set in a
     QS2,
   );
 });
+
+test("a fuse_model() method runs with self bound to the model", async () => {
+  await checkMarked(
+    py`
+      import torch
+      import torch.nn as nn
+      from torch.ao.quantization import fuse_modules, QuantStub, DeQuantStub, get_default_qconfig, prepare, convert
+
+
+      class M(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.quant = QuantStub()
+              self.conv = nn.Conv2d(1, 4, 3)
+              self.bn = nn.BatchNorm2d(4)
+              self.relu = nn.ReLU()
+              self.dequant = DeQuantStub()
+
+          def forward(self, x):
+              return self.dequant(self.relu(self.bn(self.conv(self.quant(x)))))
+
+          def fuse_model(self):
+              fuse_modules(self, [["conv", "bn", "relu"]], inplace=True)  # expect: QS203 error
+
+          def fuse_typo(self):
+              fuse_modules(self, [["conv", "bnn"]], inplace=True)  # expect: QS201 error
+
+
+      m = M()
+      m.fuse_model()
+      m.eval()
+      m.fuse_model()
+      m.fuse_typo()
+      m.qconfig = get_default_qconfig("x86")
+      p = prepare(m)
+      p(torch.randn(1, 1, 8, 8))
+      q = convert(p)
+      q(torch.randn(1, 1, 8, 8))
+    `,
+    ["QS1", "QS2"],
+  );
+});
