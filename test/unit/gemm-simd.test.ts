@@ -184,3 +184,20 @@ test("SIMD depthwise (stride 1, 2 and the scalar stride-3 path) equals the scala
     for (const [g, b, h, w] of cases) await checkConv(engine, g, b, h, w, seed++, seed % 3 === 0);
   }
 });
+
+test("a kernel that traps on the pool throws, and the pool keeps working", async () => {
+  const core = await loadCore();
+  const p = await threads3();
+  const r = rng(999);
+  const packed = new PackedLinear(core, "qnnpack", 8, 16, randomWeights(r, 8, 16, false));
+  try {
+    const x = Uint8Array.from({ length: 12 * 16 }, () => r.int(0, 255));
+    const q = randomRequant(r, false);
+    const expected = packed.runArrays(x, 12, q, undefined, true);
+    // Rows far past the end of memory make every thread's loads trap.
+    assert.throws(() => packed.run(0x7ff00000, 0x7ff00000, 4096, q, p));
+    assert.deepEqual(packed.runArrays(x, 12, q, p), expected);
+  } finally {
+    packed.dispose();
+  }
+});
