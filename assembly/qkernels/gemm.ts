@@ -43,24 +43,6 @@ export function qgemm_pack_weights(src: usize, zps: usize, groups: i32, n: i32, 
   }
 }
 
-/** Widens rows of uint8 activations (row stride `lda` bytes) to i16 (x - zp), KP pairs per row, zero-padded. */
-export function widenRows(src: usize, lda: i32, rows: i32, k: i32, kp: i32, zp: i32, dst: usize): void {
-  const zpv = i16x8.splat(<i16>zp);
-  const rowBytes = <usize>kp << 2;
-  for (let r = 0; r < rows; r++) {
-    const s = src + <usize>r * lda;
-    const d = dst + <usize>r * rowBytes;
-    let kk = 0;
-    for (; kk + 16 <= k; kk += 16) {
-      const v = v128.load(s + kk);
-      v128.store(d + (<usize>kk << 1), i16x8.sub(i16x8.extend_low_i8x16_u(v), zpv));
-      v128.store(d + (<usize>kk << 1), i16x8.sub(i16x8.extend_high_i8x16_u(v), zpv), 16);
-    }
-    for (; kk < k; kk++) store<i16>(d + (<usize>kk << 1), <i16>(<i32>load<u8>(s + kk) - zp));
-    if (k & 1) store<i16>(d + (<usize>k << 1), 0);
-  }
-}
-
 // @ts-ignore: decorator
 @inline
 export function storeTileRow(
@@ -89,6 +71,49 @@ export function storeTileRow(
     f1 = f32x4.add(f32x4.mul(f1, v128.load(a + off + 16)), v128.load(bf + off + 16));
     v128.store(dst, f0);
     v128.store(dst, f1, 16);
+  }
+}
+
+/**
+ * Widens `rows` rows of uint8 activations (row stride `lda` bytes) straight into 4-row tiles (the
+ * layout packTiles produces): (x - zp) as i16, K padded to KP pairs, rows past `rows` zero.
+ */
+export function widenTiles(src: usize, lda: i32, rows: i32, k: i32, kp: i32, zp: i32, dst: usize): void {
+  const zpv = i16x8.splat(<i16>zp);
+  const tileBytes = <usize>kp << 4;
+  for (let r = 0; r < rows; r += 4) {
+    const d = dst + <usize>(r >> 2) * tileBytes;
+    const live = min(4, rows - r);
+    const s0 = src + <usize>r * lda;
+    let kk = 0;
+    if (live == 4) {
+      const s1 = s0 + lda;
+      const s2 = s1 + lda;
+      const s3 = s2 + lda;
+      for (; kk + 8 <= k; kk += 8) {
+        const r0 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s0 + kk)), zpv);
+        const r1 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s1 + kk)), zpv);
+        const r2 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s2 + kk)), zpv);
+        const r3 = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(s3 + kk)), zpv);
+        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+        const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+        const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        const dd = d + (<usize>kk << 3);
+        v128.store(dd, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        v128.store(dd, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(dd, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(dd, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+      }
+    }
+    // Remaining columns (and partial tiles): element by element, zeros for padding.
+    for (let i = 0; i < 4; i++) {
+      const s = s0 + <usize>i * lda;
+      for (let c = kk; c < (kp << 1); c++) {
+        const v = i < live && c < k ? <i32>load<u8>(s + c) - zp : 0;
+        store<i16>(d + (<usize>(c >> 1) << 4) + (<usize>i << 2) + (<usize>(c & 1) << 1), <i16>v);
+      }
+    }
   }
 }
 

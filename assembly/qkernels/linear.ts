@@ -25,7 +25,7 @@ import {
   D_SCRATCH_STRIDE,
   D_BLOCK_ROWS,
 } from "../util/qgemm-desc";
-import { gemmBlock, packTiles, widenRows } from "./gemm";
+import { gemmBlock, widenTiles } from "./gemm";
 
 /** Thread `t` of `threads` computes its share of rows of the linear layer described at `desc`. */
 export function qlinear_thread(desc: usize, t: i32, threads: i32): void {
@@ -40,8 +40,7 @@ export function qlinear_thread(desc: usize, t: i32, threads: i32): void {
   const output = <usize>dget(desc, D_OUTPUT);
   const elem: usize = mode == 0 ? 1 : 4;
   const scratch = <usize>dget(desc, D_SCRATCH) + <usize>t * <usize>dget(desc, D_SCRATCH_STRIDE);
-  const a16 = scratch;
-  const tiles = a16 + <usize>blockRows * kp * 4;
+  const tiles = scratch;
   const tmp = tiles + <usize>blockRows * kp * 4;
   const r0 = threadRangeStart(m, t, threads, 4);
   const r1 = threadRangeStart(m, t + 1, threads, 4);
@@ -51,8 +50,7 @@ export function qlinear_thread(desc: usize, t: i32, threads: i32): void {
   for (let rb = r0; rb < r1; rb += blockRows) {
     const rows = min(blockRows, r1 - rb);
     const dst = direct ? output + <usize>rb * rowBytes : tmp;
-    widenRows(input + <usize>rb * k, k, rows, k, kp, dget(desc, D_IN_ZP), a16);
-    packTiles(a16, <usize>kp << 2, rows, kp, tiles);
+    widenTiles(input + <usize>rb * k, k, rows, k, kp, dget(desc, D_IN_ZP), tiles);
     gemmBlock(
       tiles,
       rows,
