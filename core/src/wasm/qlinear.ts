@@ -167,7 +167,7 @@ export class PackedLinear extends WasmAllocations {
 
   private prepare(m: number, input: number, output: number, mode: 0 | 1, threads: number): void {
     const blockRows = blockRowsFor(this.kp);
-    const stride = align16(2 * blockRows * this.kp * 4 + blockRows * this.np * 4);
+    const stride = align16(blockRows * this.kp * 4 + blockRows * this.np * 4);
     const scratch = this.scratch.ensure(stride * threads);
     writeDesc(this.core, this.desc, {
       MODE: mode,
