@@ -157,3 +157,21 @@ test("batchDim 'any' runs a fixed-batch model several samples at a time with the
   const ex = await executor(baked, { batchDim: "any", file: "baked.onnx" });
   await checkRejects(() => ex.run({ X: { data: new Float32Array(12), shape: [3, 4] } }, { batchSize: 3 }), /baked\.onnx: graph output 'Y' does not keep the batch size in dim 0 \(shape \[1, 12\] for a batch of 3\)/);
 });
+
+test("graphs the float executor cannot feed are refused at creation", async () => {
+  const core = await loadCore();
+  const ids = buildModel({ inputs: { X: [2] }, nodes: [{ op: "Relu", inputs: ["X"], outputs: ["Y"] }], outputs: ["Y"] });
+  ids.graph.inputs[0].type!.dtype = "int64";
+  assert.throws(() => FloatExecutor.create(core, ids, { file: "ids.onnx" }), /ids\.onnx: graph input 'X' is int64; the float executor takes float32 inputs/);
+});
+
+test("a graph of constants only runs once and returns its value", async () => {
+  const m = buildModel({
+    inputs: {},
+    initializers: [float32Tensor("a", [3], [1, -2, 3])],
+    nodes: [{ op: "Relu", inputs: ["a"], outputs: ["Y"] }],
+    outputs: ["Y"],
+  });
+  const out = await (await executor(m)).run({});
+  assert.deepEqual([...out.get("Y")!.data], [1, 0, 3]);
+});

@@ -145,6 +145,11 @@ export class FloatExecutor {
       const more = unsupported.length > 5 ? ` and ${unsupported.length - 5} more` : "";
       throw new InputError(`the float executor cannot run ${list}${more}: op not supported`, options.file);
     }
+    for (const i of graph.runtimeInputs) {
+      if (i.type && i.type.dtype !== "float32") {
+        throw new InputError(`graph input '${i.name}' is ${i.type.dtype}; the float executor takes float32 inputs`, options.file);
+      }
+    }
     return new FloatExecutor(core, graph, options);
   }
 
@@ -167,9 +172,10 @@ export class FloatExecutor {
     for (const name of given.keys()) {
       if (!runtimeInputs.some((i) => i.name === name)) throw this.error(`'${name}' is not an input of the graph`);
     }
-    const first = given.get(runtimeInputs[0].name)!;
-    if (first.shape.length === 0) throw this.error(`input '${runtimeInputs[0].name}' must have a batch dimension`);
-    const total = first.shape[0];
+    // A graph without runtime inputs (all constants) runs once, as a single "batch".
+    const first = runtimeInputs.length ? given.get(runtimeInputs[0].name)! : undefined;
+    if (first && first.shape.length === 0) throw this.error(`input '${runtimeInputs[0].name}' must have a batch dimension`);
+    const total = first ? first.shape[0] : 1;
     for (const [name, t] of given) {
       if (t.shape[0] !== total) throw this.error(`inputs disagree on the number of samples (${name} has ${t.shape[0]}, expected ${total})`);
       if (t.data.length !== elementCount(t.shape)) {
@@ -231,6 +237,7 @@ export class FloatExecutor {
 
   private batchSizeFor(requested: number | undefined, total: number): number {
     const first = this.graph.runtimeInputs[0];
+    if (!first) return 1;
     const declared = first.type?.shape?.[0];
     if (typeof declared === "number" && this.options.batchDim !== "any") return declared;
     return Math.max(1, Math.min(requested ?? 32, total));
