@@ -177,11 +177,13 @@ export async function quantizeModel(core: WasmCore, req: QuantizeRequest): Promi
   const source = loadModel(req);
   const onnx = (req.format ?? "qdq") === "qdq" ? exportQdq(quantized, source) : exportQOperator(quantized, source);
   let accuracy: QuantizationReport["accuracy"];
+  let sqnr: Map<string, number> | undefined;
   if (req.evalData) {
     const acc = await evaluateQuantized(core, source, quantized, req.evalData.x, req.evalData.labels, { ...req, pool: req.pool });
     accuracy = { float_acc: acc.float_acc, int8_acc: acc.int8_acc!, samples: acc.samples };
+    sqnr = acc.layerSqnr;
   }
-  const report = buildReport(quantized, { model: req.modelName, accuracy });
+  const report = buildReport(quantized, { model: req.modelName, accuracy, sqnr });
   return { ...calibrated, quantized, onnx, report };
 }
 
@@ -208,6 +210,21 @@ export interface EvaluateResponse {
   floatLogits: Float32Array;
   int8Logits?: Float32Array;
   quantized?: QuantizedModel;
+  /** Per int8 group output: SQNR of the int8 value against the float model's, in dB. */
+  layerSqnr?: Map<string, number>;
+}
+
+/** 10 log10(signal power / noise power); Infinity when the two agree exactly. */
+export function sqnrDb(reference: Float32Array, test: Float32Array): number {
+  let signal = 0;
+  let noise = 0;
+  for (let i = 0; i < reference.length; i++) {
+    signal += reference[i] * reference[i];
+    const d = reference[i] - test[i];
+    noise += d * d;
+  }
+  if (noise === 0) return Infinity;
+  return 10 * Math.log10(signal / noise);
 }
 
 /** Top-1 accuracy of logits [N, C] against labels. */
@@ -229,16 +246,26 @@ function checkLabels(x: Map<string, FloatTensor>, labels: ArrayLike<number | big
   if (labels.length !== n) throw new InputError(`${labels.length} labels for ${n} samples`, name);
 }
 
-async function runFloat(core: WasmCore, model: Model, x: Map<string, FloatTensor>, req: { signal?: AbortSignal; onProgress?: ProgressCallback; modelName?: string }) {
-  const exec = FloatExecutor.create(core, model.graph, { file: req.modelName });
+async function runFloat(
+  core: WasmCore,
+  model: Model,
+  x: Map<string, FloatTensor>,
+  req: { signal?: AbortSignal; onProgress?: ProgressCallback; modelName?: string },
+  extraOutputs: readonly string[] = [],
+  graph = model.graph,
+) {
+  const exec = FloatExecutor.create(core, graph, { file: req.modelName });
   try {
     const out = await exec.run(x, {
       batchSize: 256,
+      extraOutputs: extraOutputs.filter((name) => !graph.isGraphOutput(name)),
       signal: req.signal,
       onProgress: (done, total) => req.onProgress?.({ phase: "evaluate-float", done, total, message: `float model: ${done}/${total}` }),
     });
+    // Copies: the executor's results may view WASM memory that later runs reuse.
     const t = out.get(model.graph.outputs[0].name)!;
-    return { data: t.data as Float32Array, classes: t.dims[t.dims.length - 1] };
+    const extra = new Map(extraOutputs.map((name) => [name, Float32Array.from(out.get(name)!.data as Float32Array)]));
+    return { data: Float32Array.from(t.data as Float32Array), classes: t.dims[t.dims.length - 1], extra };
   } finally {
     exec.dispose();
   }
@@ -254,8 +281,10 @@ async function evaluateQuantized(
 ): Promise<EvaluateResponse> {
   const x = bindInputs(model, xIn);
   checkLabels(x, labels);
-  const f = await runFloat(core, model, x, req);
-  const exec = new Int8Executor(core, quantized, { pool: req.pool, file: req.modelName });
+  // Per-layer SQNR compares each int8 group output with the same value in the prepared float graph.
+  const layerOutputs = [...new Set(quantized.groups.map((g) => g.output))];
+  const f = await runFloat(core, model, x, req, layerOutputs, quantized.plan.graph);
+  const exec = new Int8Executor(core, quantized, { pool: req.pool, file: req.modelName, extraOutputs: layerOutputs });
   try {
     const out = await exec.run(x, {
       batchSize: 256,
@@ -263,7 +292,9 @@ async function evaluateQuantized(
       onProgress: (done, total) => req.onProgress?.({ phase: "evaluate-int8", done, total, message: `int8 model: ${done}/${total}` }),
     });
     const q = out.get(model.graph.outputs[0].name)!;
+    const layerSqnr = new Map(layerOutputs.map((name) => [name, sqnrDb(f.extra.get(name)!, out.get(name)!.data)]));
     return {
+      layerSqnr,
       float_acc: top1Accuracy(f.data, f.classes, labels),
       int8_acc: top1Accuracy(q.data, f.classes, labels),
       samples: labels.length,

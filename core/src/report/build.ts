@@ -7,7 +7,10 @@ function observerOf(o: ResolvedObserver): ReportObserver {
   return { kind: o.observer, dtype: o.dtype, qscheme: o.qscheme, reduceRange: o.reduceRange, quantMin: o.quantMin, quantMax: o.quantMax };
 }
 
-export function buildReport(q: QuantizedModel, extra: { model?: string; accuracy?: QuantizationReport["accuracy"] } = {}): QuantizationReport {
+export function buildReport(
+  q: QuantizedModel,
+  extra: { model?: string; accuracy?: QuantizationReport["accuracy"]; sqnr?: ReadonlyMap<string, number> } = {},
+): QuantizationReport {
   const plan = q.plan;
   const sharers = new Map<string, string[]>();
   for (const [value, source] of plan.qparamsOf) {
@@ -69,6 +72,7 @@ export function buildReport(q: QuantizedModel, extra: { model?: string; accuracy
       output: g.output,
       scale: g.outputQParams.scale,
       zero_point: g.outputQParams.zeroPoint,
+      ...(extra.sqnr !== undefined && Number.isFinite(extra.sqnr.get(g.output)) ? { sqnr_db: extra.sqnr.get(g.output)! } : {}),
     })),
     float_nodes: plan.floatNodes.map(({ node, reason }) => ({ node: node.name || node.outputs[0], op: node.opType, reason })),
     folded_batch_norms: plan.foldedBatchNorms.map((f) => ({ batch_norm: f.batchNorm, into: f.into })),

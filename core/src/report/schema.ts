@@ -61,6 +61,8 @@ export interface ReportLayer {
   output: string;
   scale: number;
   zero_point: number;
+  /** Signal-to-quantization-noise ratio of the int8 output against the float model's, in dB (with eval data). */
+  sqnr_db?: number;
 }
 
 export interface ReportFloatNode {

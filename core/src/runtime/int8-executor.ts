@@ -61,7 +61,7 @@ export class Int8Executor {
   constructor(
     readonly core: WasmCore,
     readonly model: QuantizedModel,
-    private readonly options: { pool?: KernelThreadPool; file?: string } = {},
+    private readonly options: { pool?: KernelThreadPool; file?: string; /** Values to return dequantized besides the graph outputs. */ extraOutputs?: readonly string[] } = {},
   ) {
     for (const g of model.groups) {
       this.groupsByRoot.set(g.nodes[0], g);
@@ -200,10 +200,11 @@ export class Int8Executor {
         else this.planFloatNode(node, asFloat, floatValues, alloc, plan);
       }
 
-      for (const o of graph.outputs) {
-        const u8 = int8Values.get(o.name);
-        const f32 = asFloat(o.name);
-        plan.outputs.set(o.name, { f32, u8, qparams: u8 ? qparamsOf(o.name) : undefined });
+      for (const name of [...graph.outputs.map((o) => o.name), ...(this.options.extraOutputs ?? [])]) {
+        if (plan.outputs.has(name)) continue;
+        const u8 = int8Values.get(name);
+        const f32 = asFloat(name);
+        plan.outputs.set(name, { f32, u8, qparams: u8 ? qparamsOf(name) : undefined });
       }
       return plan;
     } catch (e) {
