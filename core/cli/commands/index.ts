@@ -2,5 +2,9 @@
 import type { Command } from "../command";
 import { verifyGolden } from "./verify-golden";
 import { lint } from "./lint";
+import { calibrateCommand } from "./calibrate";
+import { quantizeCommand } from "./quantize";
+import { evalCommand } from "./eval";
+import { demoCommand } from "./demo";
 
-export const commands: readonly Command[] = [verifyGolden, lint];
+export const commands: readonly Command[] = [verifyGolden, lint, calibrateCommand, quantizeCommand, evalCommand, demoCommand];
