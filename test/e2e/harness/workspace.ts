@@ -1,0 +1,19 @@
+// Builds the throw-away workspace the end-to-end tests open: the corpus-dev scripts, the bundled digits
+// example and the report fixtures, copied so that nothing the tests write lands in the repository or in
+// ../shared (e2e runner processes: code-server runner and test-electron runner).
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export function prepareWorkspace(repoRoot: string, dir: string): string {
+  const shared = path.resolve(repoRoot, "../shared/corpus-dev");
+  if (!fs.existsSync(shared)) throw new Error(`${shared} is missing: the end-to-end tests need ../shared beside the checkout`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const copy = (from: string, to: string): void => fs.cpSync(from, path.join(dir, to), { recursive: true });
+  copy(shared, "corpus-dev");
+  copy(path.join(repoRoot, "examples/digits"), "digits");
+  copy(path.join(repoRoot, "test/e2e/fixtures"), "reports");
+  // Workspace settings: the backend the tests expect to start from.
+  fs.mkdirSync(path.join(dir, ".vscode"), { recursive: true });
+  fs.writeFileSync(path.join(dir, ".vscode/settings.json"), JSON.stringify({ "quantscope.backend": "x86" }, null, 2));
+  return dir;
+}

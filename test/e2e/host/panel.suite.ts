@@ -1,0 +1,36 @@
+// Extension-host suite: Open Report loads a report file into the side panel, the webview draws its charts,
+// and a file that is not a report is refused with a clear message (extension-host test process).
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import { activateExtension, inWorkspace } from "./api";
+import { describe, it } from "./bdd";
+
+export function definePanelSuite(): void {
+  describe("side panel", () => {
+    it("Open Report shows the report's layers, SQNR and calibration charts", async () => {
+      const api = await activateExtension();
+      const file = inWorkspace("reports", "sample.quantscope.json").fsPath;
+      const rendered = api.panel.nextRendered();
+      const ok = await vscode.commands.executeCommand<boolean>("quantscope.openReport", file);
+      assert.equal(ok, true);
+      assert.equal(api.panel.currentReportFile, file);
+      const summary = await Promise.race([
+        rendered,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the webview did not render the report within 60 s")), 60_000)),
+      ]);
+      assert.equal(summary.kind, "compare");
+      assert.equal(summary.layers, api.panel.currentReport?.layers.length);
+      assert.ok(summary.layers > 0);
+      for (const chart of ["sqnr", "histogram", "sensitivity"]) assert.ok(summary.charts.includes(chart), `no ${chart} chart in ${summary.charts.join(", ")}`);
+    });
+
+    it("refuses a JSON file that is not a QuantScope report", async () => {
+      const api = await activateExtension();
+      const before = api.panel.currentReportFile;
+      const notReport = inWorkspace("reports", "not-a-report.quantscope.json").fsPath;
+      const ok = await vscode.commands.executeCommand<boolean>("quantscope.openReport", notReport);
+      assert.equal(ok, false);
+      assert.equal(api.panel.currentReportFile, before, "a bad file replaced the report on screen");
+    });
+  });
+}

@@ -1,0 +1,44 @@
+// UI scenarios in the real workbench (e2e runner process): what a person sees, asserted on the DOM, with a
+// screenshot of the end state for people to look at.
+import * as assert from "node:assert/strict";
+import type { Workbench } from "../harness/workbench";
+
+export interface Scenario {
+  name: string;
+  run(wb: Workbench): Promise<void>;
+}
+
+const diagnosticsInEditor: Scenario = {
+  name: "diagnostics-squiggle-and-problems",
+  async run(wb) {
+    await wb.openFile("corpus-dev/dev_e04_fuse_typo.py");
+    const squiggle = wb.page.locator(".monaco-editor .squiggly-error");
+    await squiggle.first().waitFor({ state: "attached", timeout: 90_000 });
+    const rows = await wb.focusProblems();
+    const row = rows.filter({ hasText: /QS\d+/ }).first();
+    await row.waitFor({ state: "visible", timeout: 30_000 });
+    const text = (await row.textContent()) ?? "";
+    assert.match(text, /QS\d+/, `Problems row without a rule code: ${text}`);
+    assert.match(text, /rleu/, `Problems row does not name the typo: ${text}`);
+    const label = (await rows.first().getAttribute("aria-label")) ?? "";
+    assert.match(label, /dev_e04_fuse_typo\.py/);
+    await wb.statusBarText("QuantScope");
+  },
+};
+
+const openReportInPanel: Scenario = {
+  name: "open-report-panel-sqnr-chart",
+  async run(wb) {
+    await wb.runCommand("QuantScope: Open Report");
+    await wb.answerQuickPick("sample.quantscope", "sample.quantscope.json");
+    const frame = await wb.webviewWith("#sqnr-chart");
+    await frame.locator("#sqnr-chart").waitFor({ state: "visible", timeout: 30_000 });
+    const box = await frame.locator("#sqnr-chart").boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 100, `SQNR chart has no size: ${JSON.stringify(box)}`);
+    const rows = frame.locator("table.layers tbody tr");
+    assert.equal(await rows.count(), 5);
+    await frame.locator("#histogram-chart").waitFor({ state: "visible" });
+  },
+};
+
+export const scenarios: Scenario[] = [diagnosticsInEditor, openReportInPanel];
