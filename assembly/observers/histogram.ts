@@ -9,11 +9,50 @@ import { observerQParamsOne } from "../util/qparams";
 /** HistogramObserver.upsample_rate in PyTorch 2.11. */
 const UPSAMPLE_RATE: i32 = 16;
 
-/** Element `idx` of torch.linspace(start, end, steps) in float32 (ATen's CPU kernel, scalar path). */
+/** a * b + c rounded once to float32 (C's fmaf), via an exact product and round-to-odd in double. */
+export function fmaf(a: f32, b: f32, c: f32): f32 {
+  const p: f64 = <f64>a * <f64>b; // exact: 24 + 24 bits
+  const cc: f64 = <f64>c;
+  let s: f64 = p + cc;
+  // TwoSum: the exact sum is s + err.
+  const bb: f64 = s - p;
+  const err: f64 = p - (s - bb) + (cc - bb);
+  if (err != 0) {
+    let bits = reinterpret<u64>(s);
+    if ((bits & 1) == 0) {
+      if (err > 0 == s > 0) bits += 1;
+      else bits -= 1;
+      s = reinterpret<f64>(bits);
+    }
+  }
+  return <f32>s;
+}
+
+/**
+ * Float lanes of ATen's AVX2 kernels. The last bits of linspace depend on it, and through the
+ * mid-points the histogram merge does: 8 reproduces the 2.11 golden data (and 1.13 here); AVX512's 16
+ * does not.
+ */
+const LINSPACE_LANES: i32 = 8;
+
+/**
+ * Element `idx` of torch.linspace(start, end, steps) in float32 as ATen's AVX2 CPU kernel computes it:
+ * the first half counts up from start, the second down from end; each block of 8 takes a base
+ * (start + step * i0, a fused multiply-add) plus j * step per lane; past the last full pair of blocks
+ * the scalar loop (also contracted to FMA) takes over. One thread: the 32769-step mid-point grid is
+ * then one chunk.
+ */
 // @ts-ignore: decorator
 @inline
 function linspaceAt(start: f32, end: f32, step: f32, steps: i32, idx: i32): f32 {
-  return idx < steps / 2 ? start + step * <f32>idx : end - step * <f32>(steps - idx - 1);
+  const half = steps / 2;
+  const vectorized = (steps / (2 * LINSPACE_LANES)) * (2 * LINSPACE_LANES);
+  if (idx < vectorized) {
+    const i0 = idx - (idx % LINSPACE_LANES);
+    const base: f32 = i0 < half ? fmaf(step, <f32>i0, start) : fmaf(-step, <f32>(steps - i0 - 1), end);
+    return base + <f32>(idx - i0) * step;
+  }
+  return idx < half ? fmaf(step, <f32>idx, start) : fmaf(-step, <f32>(steps - idx - 1), end);
 }
 
 // @ts-ignore: decorator
