@@ -8,6 +8,8 @@ import type { Position, Range } from "../diagnostics";
 /** One converted top-level statement; `baseRow` is its first row in the current document. */
 export interface Unit {
   baseRow: number;
+  /** Comments inside the unit: row relative to baseRow, and text. */
+  comments: Array<{ row: number; text: string }>;
 }
 
 export class PyNode {
@@ -47,8 +49,10 @@ export class PyNode {
   fieldAll(field: string): PyNode[] {
     return this.children.filter((c) => c.field === field);
   }
+  private named_: PyNode[] | undefined;
   get namedChildren(): PyNode[] {
-    return this.children.filter((c) => c.named && c.type !== "comment");
+    this.named_ ??= this.children.filter((c) => c.named && c.type !== "comment");
+    return this.named_;
   }
   /** The anonymous token children (operators, keywords). */
   get tokens(): string[] {
@@ -83,6 +87,7 @@ const DROPPED_TOKENS = new Set(["(", ")", "[", "]", "{", "}", ",", ":", ".", "="
 function convertAt(cursor: TreeCursor, source: string, unit: Unit, baseRow: number): PyNode {
   const s = cursor.startPosition;
   const e = cursor.endPosition;
+  if (cursor.nodeType === "comment") unit.comments.push({ row: s.row - baseRow, text: source.slice(cursor.startIndex, cursor.endIndex) });
   const node = new PyNode(
     cursor.nodeType,
     cursor.nodeIsNamed,
@@ -137,7 +142,7 @@ export function buildSyntaxModule(tree: Tree, source: string, previous?: Map<str
         if (unitRoot) {
           unitRoot.unit.baseRow = startRow;
         } else {
-          const unit: Unit = { baseRow: startRow };
+          const unit: Unit = { baseRow: startRow, comments: [] };
           unitRoot = convertAt(cursor, source, unit, startRow);
           converted++;
         }
@@ -149,12 +154,7 @@ export function buildSyntaxModule(tree: Tree, source: string, previous?: Map<str
     cursor.delete();
   }
   const commentsByLine = new Map<number, string>();
-  const collect = (n: PyNode) => {
-    if (n.type === "comment") commentsByLine.set(n.line, n.text);
-    // Comments only appear as children of statements and blocks; skip expression subtrees quickly.
-    for (const c of n.children) if (c.type === "comment" || c.children.length > 0) collect(c);
-  };
-  for (const s of statements) collect(s);
+  for (const s of statements) for (const c of s.unit.comments) commentsByLine.set(s.unit.baseRow + c.row, c.text);
   return { statements, commentsByLine, hasErrors: root.hasError, cache, convertedUnits: converted };
 }
 

@@ -43,6 +43,7 @@ function checkActivationRange(ctx: RuleContext): void {
   const x86 = set.length === 0 || set.some((v) => X86_LIKE_BACKENDS.has(v));
   if (!x86) return;
   for (const s of ctx.file.statements) {
+    if (!s.text.includes("QConfig")) continue;
     walk(s, (n) => {
       if (n.type !== "call" || ctx.file.names.resolve(n.child("function")) !== "torch.ao.quantization.QConfig") return;
       const args = callArgs(n);
@@ -242,6 +243,7 @@ function checkDeprecatedImports(ctx: RuleContext): void {
   // Uses through `import torch`: torch.quantization.X in code.
   for (const s of ctx.file.statements) {
     if (s.type === "import_statement" || s.type === "import_from_statement") continue;
+    if (!s.text.includes("torch.quantization") && !s.text.includes("torch.nn.quantized")) continue;
     walk(s, (n) => {
       if (n.type !== "attribute") return;
       const text = n.text;
@@ -257,6 +259,7 @@ function checkDeprecatedImports(ctx: RuleContext): void {
   }
   if (!infoReported) {
     for (const s of ctx.file.statements) {
+      if (!s.text.includes("quantization")) continue;
       let hit: PyNode | undefined;
       walk(s, (n) => {
         if (hit) return false;
