@@ -73,6 +73,11 @@ export interface JsonParseResult {
   errors: JsonSyntaxError[];
 }
 
+// Sticky patterns: matched in place at lastIndex, without slicing the text.
+const WORD = /[A-Za-z_$][A-Za-z0-9_$]*/y;
+const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+const LOOSE_NUMBER = /[-+0-9.eE]+/y;
+
 /** Nesting deeper than this is refused (a qconfig file is 4 levels deep; this only guards the stack). */
 const MAX_DEPTH = 256;
 
@@ -302,7 +307,8 @@ class Parser {
       this.token = this.scanNumber(p);
       return;
     }
-    const word = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(text.slice(p, p + 64));
+    WORD.lastIndex = p;
+    const word = WORD.exec(text);
     if (word) {
       const w = word[0];
       this.pos = p + w.length;
@@ -371,9 +377,11 @@ class Parser {
 
   private scanNumber(start: number): Token {
     const text = this.text;
-    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(start, start + 400));
+    NUMBER.lastIndex = start;
+    const m = NUMBER.exec(text);
     // Consume anything that looks like part of the same number so the error covers it whole.
-    const loose = /^[-+0-9.eE]+/.exec(text.slice(start, start + 400));
+    LOOSE_NUMBER.lastIndex = start;
+    const loose = LOOSE_NUMBER.exec(text);
     const looseLen = loose ? loose[0].length : 1;
     if (!m || m[0].length !== looseLen || m[0] === "-") {
       this.pos = start + looseLen;

@@ -1,0 +1,97 @@
+// Diagnostics, push and pull from ONE function (server process): computeDiagnostics turns a document's cached
+// analysis into LSP diagnostics; pushed (debounced) on open/change when the client cannot pull, answered to
+// textDocument/diagnostic when it can.
+import {
+  DiagnosticSeverity,
+  DocumentDiagnosticReportKind,
+  type CancellationToken,
+  type Connection,
+  type Diagnostic,
+  type DocumentDiagnosticParams,
+  type DocumentDiagnosticReport,
+} from "vscode-languageserver/node";
+import type { Finding, Severity } from "../../../core/src/diagnostics";
+import type { DocumentSnapshot, Session } from "../session";
+
+export const DIAGNOSTIC_SOURCE = "quantscope";
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function toDiagnostic(f: Finding): Diagnostic {
+  return { range: f.range, severity: SEVERITY[f.severity], code: f.code, source: DIAGNOSTIC_SOURCE, message: f.message };
+}
+
+/** The diagnostics of a document's current version (from the session's per-version cache). */
+export function computeDiagnostics(session: Session, snapshot: DocumentSnapshot): Diagnostic[] {
+  const analysis = session.analysis(snapshot.uri);
+  return analysis ? analysis.findings.map(toDiagnostic) : [];
+}
+
+/** Identifies what a pull result was computed from: the document version and the settings. */
+export function resultIdOf(session: Session, snapshot: DocumentSnapshot): string {
+  return `${snapshot.version}:${session.settingsGeneration}`;
+}
+
+/** textDocument/diagnostic. */
+export async function pullDiagnostics(session: Session, params: DocumentDiagnosticParams, token: CancellationToken): Promise<DocumentDiagnosticReport> {
+  await session.ready;
+  const snapshot = session.get(params.textDocument.uri);
+  if (!snapshot) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+  const resultId = resultIdOf(session, snapshot);
+  if (params.previousResultId === resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
+  if (token.isCancellationRequested) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+  return { kind: DocumentDiagnosticReportKind.Full, resultId, items: computeDiagnostics(session, snapshot) };
+}
+
+/** Push mode: publishes a document's diagnostics shortly after its last change. */
+export class DiagnosticsPublisher {
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly session: Session,
+    private readonly log: (message: string) => void,
+    readonly delayMs = 150,
+  ) {}
+
+  schedule(uri: string, delayMs = this.delayMs): void {
+    clearTimeout(this.timers.get(uri));
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        void this.publish(uri);
+      }, delayMs),
+    );
+  }
+
+  async publish(uri: string): Promise<void> {
+    await this.session.ready;
+    const snapshot = this.session.get(uri);
+    if (!snapshot) return;
+    let diagnostics: Diagnostic[] = [];
+    try {
+      diagnostics = computeDiagnostics(this.session, snapshot);
+    } catch (e) {
+      this.log(`diagnostics for ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+    void this.connection.sendDiagnostics({ uri, version: snapshot.version, diagnostics });
+  }
+
+  /** The document was closed: cancel pending work and clear its diagnostics. */
+  clear(uri: string): void {
+    clearTimeout(this.timers.get(uri));
+    this.timers.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+}

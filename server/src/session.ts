@@ -1,0 +1,173 @@
+// The server's state: open documents (text, version, language), settings, and a per-document analysis cache
+// keyed by document version and settings generation (server process). Handlers read snapshots from here.
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node";
+import type { Finding } from "../../core/src/diagnostics";
+import { analyzeQconfigText } from "../../core/src/qconfig/check";
+import { isQconfigFileName } from "../../core/src/qconfig/index";
+import { applyLintSettings, DEFAULT_SETTINGS, type ServerSettings } from "./settings";
+import type { PythonSupport, PythonDocumentState } from "./python-support";
+
+export type DocumentKind = "python" | "qconfig";
+
+/** Documents larger than this are not analyzed (a generated file, a mistake); the server says so once. */
+export const MAX_ANALYZED_CHARS = 2_000_000;
+
+export interface DocumentSnapshot {
+  uri: string;
+  kind: DocumentKind;
+  version: number;
+  document: TextDocument;
+  /** The incrementally maintained parse, for Python documents once the analyzer is loaded. */
+  python?: PythonDocumentState;
+}
+
+export interface Analysis {
+  version: number;
+  settingsGeneration: number;
+  /** Findings after rule selection and severity overrides. */
+  findings: Finding[];
+  /** Why nothing was analyzed, when nothing was. */
+  skipped?: string;
+}
+
+interface OpenDocument {
+  snapshot: DocumentSnapshot;
+  analysis?: Analysis;
+}
+
+export function documentKind(uri: string, languageId: string): DocumentKind | undefined {
+  if (isQconfigFileName(uri)) return "qconfig";
+  if (languageId === "python" || /\.pyi?$/i.test(uri)) return "python";
+  return undefined;
+}
+
+export class Session {
+  private readonly docs = new Map<string, OpenDocument>();
+  private current: ServerSettings = DEFAULT_SETTINGS;
+  private generation = 0;
+  private markReady!: () => void;
+  /** Resolves once the first settings are loaded: diagnostics wait for it, so they never flicker from defaults. */
+  readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
+
+  constructor(
+    private readonly log: (message: string) => void,
+    private python?: PythonSupport,
+  ) {}
+
+  get settings(): ServerSettings {
+    return this.current;
+  }
+
+  /** Bumped whenever settings change, so cached analyses and pull result ids go stale. */
+  get settingsGeneration(): number {
+    return this.generation;
+  }
+
+  /** The initial settings are in (or the client took too long to give them). */
+  settingsLoaded(): void {
+    this.markReady();
+  }
+
+  setSettings(settings: ServerSettings): boolean {
+    if (JSON.stringify(settings) === JSON.stringify(this.current)) return false;
+    this.current = settings;
+    this.generation++;
+    return true;
+  }
+
+  setPythonSupport(python: PythonSupport): void {
+    this.python = python;
+    // Parse the Python documents already open.
+    for (const d of this.docs.values()) {
+      if (d.snapshot.kind === "python" && !d.snapshot.python) {
+        d.snapshot = { ...d.snapshot, python: this.parsePython(d.snapshot.document.getText()) };
+        d.analysis = undefined;
+      }
+    }
+  }
+
+  get pythonSupport(): PythonSupport | undefined {
+    return this.python;
+  }
+
+  open(uri: string, languageId: string, version: number, text: string): DocumentSnapshot | undefined {
+    const kind = documentKind(uri, languageId);
+    if (!kind) return undefined;
+    const document = TextDocument.create(uri, languageId, version, text);
+    const snapshot: DocumentSnapshot = { uri, kind, version, document };
+    if (kind === "python") snapshot.python = this.parsePython(text);
+    this.docs.set(uri, { snapshot });
+    return snapshot;
+  }
+
+  /** Applies LSP content changes (incremental or full) and re-parses Python incrementally. */
+  change(uri: string, version: number, changes: TextDocumentContentChangeEvent[]): DocumentSnapshot | undefined {
+    const open = this.docs.get(uri);
+    if (!open) return undefined;
+    const previous = open.snapshot;
+    const document = TextDocument.update(TextDocument.create(uri, previous.document.languageId, previous.version, previous.document.getText()), changes, version);
+    const snapshot: DocumentSnapshot = { uri, kind: previous.kind, version, document };
+    if (previous.kind === "python") {
+      snapshot.python = this.editPython(previous, changes, document.getText());
+      // Handlers run synchronously, so nothing still reads the previous parse.
+      if (previous.python && previous.python !== snapshot.python) this.python?.dispose(previous.python);
+    }
+    open.snapshot = snapshot;
+    open.analysis = undefined;
+    return snapshot;
+  }
+
+  close(uri: string): void {
+    const python = this.docs.get(uri)?.snapshot.python;
+    if (python) this.python?.dispose(python);
+    this.docs.delete(uri);
+  }
+
+  get(uri: string): DocumentSnapshot | undefined {
+    return this.docs.get(uri)?.snapshot;
+  }
+
+  all(): DocumentSnapshot[] {
+    return [...this.docs.values()].map((d) => d.snapshot);
+  }
+
+  /** The analysis of the document's current version under the current settings, computed at most once. */
+  analysis(uri: string): Analysis | undefined {
+    const open = this.docs.get(uri);
+    if (!open) return undefined;
+    const { snapshot } = open;
+    if (open.analysis && open.analysis.version === snapshot.version && open.analysis.settingsGeneration === this.generation) return open.analysis;
+    const analysis = this.analyze(snapshot);
+    // Only keep it if the document did not change meanwhile (analysis is synchronous today; stay safe anyway).
+    if (this.docs.get(uri)?.snapshot === snapshot) open.analysis = analysis;
+    return analysis;
+  }
+
+  private analyze(snapshot: DocumentSnapshot): Analysis {
+    const base = { version: snapshot.version, settingsGeneration: this.generation };
+    const text = snapshot.document.getText();
+    if (text.length > MAX_ANALYZED_CHARS) {
+      this.log(`${snapshot.uri}: ${text.length} characters; documents over ${MAX_ANALYZED_CHARS} are not analyzed`);
+      return { ...base, findings: [], skipped: "too large" };
+    }
+    if (snapshot.kind === "qconfig") {
+      const findings = analyzeQconfigText(text, { backend: this.current.backend }).findings;
+      return { ...base, findings: applyLintSettings(findings, this.current.lint) };
+    }
+    if (!this.python || !snapshot.python) return { ...base, findings: [], skipped: "the Python analyzer is not loaded" };
+    const findings = this.python.analyze(snapshot.python, this.current.lint);
+    return { ...base, findings: applyLintSettings(findings, this.current.lint) };
+  }
+
+  private parsePython(text: string): PythonDocumentState | undefined {
+    if (!this.python || text.length > MAX_ANALYZED_CHARS) return undefined;
+    return this.python.parse(text);
+  }
+
+  private editPython(previous: DocumentSnapshot, changes: TextDocumentContentChangeEvent[], newText: string): PythonDocumentState | undefined {
+    if (!this.python || newText.length > MAX_ANALYZED_CHARS) return undefined;
+    if (!previous.python) return this.python.parse(newText);
+    return this.python.edit(previous.python, changes, newText);
+  }
+}

@@ -1,0 +1,96 @@
+// Server settings: the `quantscope` section of the client's configuration, merged with `[tool.quantscope]` from
+// the workspace's pyproject.toml (server process). Editor settings win over pyproject for select/ignore.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { isEngine, type Engine } from "../../core/src/backends/engine";
+import type { Finding, Severity } from "../../core/src/diagnostics";
+
+/** Rule selection, as in `[tool.quantscope]` and the editor settings. */
+export interface LintSettings {
+  /** Codes or prefixes to report ("QS8" = every qconfig rule); empty or absent: every rule. */
+  select?: string[];
+  /** Codes or prefixes never to report; wins over select. */
+  ignore?: string[];
+  /** Per-code severity overrides from pyproject. */
+  severityOverrides?: Record<string, Severity>;
+}
+
+export interface ServerSettings {
+  backend: Engine;
+  lint: LintSettings;
+}
+
+export const DEFAULT_SETTINGS: ServerSettings = { backend: "x86", lint: {} };
+
+function stringArray(v: unknown): string[] | undefined {
+  return Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
+}
+
+/**
+ * Reads the client's `quantscope` configuration object. Unknown or malformed values fall back to the defaults
+ * (a bad setting must not stop the server). `lint.select/ignore` are read, and `rules.select/ignore` (the names the
+ * extension's manifest declares) as well.
+ */
+export function settingsFromClient(section: unknown): { backend?: Engine; lint: LintSettings } {
+  const s = section && typeof section === "object" ? (section as Record<string, unknown>) : {};
+  const group = (name: string) => {
+    const g = s[name];
+    return g && typeof g === "object" ? (g as Record<string, unknown>) : {};
+  };
+  // Flat dotted keys arrive from some clients ({"lint.select": [...]}); nested objects from VS Code.
+  const pick = (key: string) => group("lint")[key] ?? s[`lint.${key}`] ?? group("rules")[key] ?? s[`rules.${key}`];
+  const backend = typeof s.backend === "string" && isEngine(s.backend) ? s.backend : undefined;
+  const lint: LintSettings = {};
+  const select = stringArray(pick("select"));
+  const ignore = stringArray(pick("ignore"));
+  if (select && select.length) lint.select = select;
+  if (ignore && ignore.length) lint.ignore = ignore;
+  return { backend, lint };
+}
+
+/** Editor settings over pyproject: each of select/ignore comes from the editor when set there. */
+export function mergeSettings(client: { backend?: Engine; lint: LintSettings }, pyproject: LintSettings): ServerSettings {
+  return {
+    backend: client.backend ?? DEFAULT_SETTINGS.backend,
+    lint: {
+      select: client.lint.select ?? pyproject.select,
+      ignore: client.lint.ignore ?? pyproject.ignore,
+      severityOverrides: pyproject.severityOverrides,
+    },
+  };
+}
+
+function matches(code: string, patterns: string[]): boolean {
+  return patterns.some((p) => p.trim().toUpperCase() === "ALL" || code.startsWith(p.trim().toUpperCase()));
+}
+
+/** Whether a rule code is reported under these settings. */
+export function isRuleEnabled(code: string, lint: LintSettings): boolean {
+  if (lint.ignore && matches(code, lint.ignore)) return false;
+  if (lint.select && lint.select.length > 0) return matches(code, lint.select);
+  return true;
+}
+
+/** Drops disabled rules and applies severity overrides. */
+export function applyLintSettings(findings: Finding[], lint: LintSettings): Finding[] {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (!isRuleEnabled(f.code, lint)) continue;
+    const severity = lint.severityOverrides?.[f.code];
+    out.push(severity ? { ...f, severity } : f);
+  }
+  return out;
+}
+
+/** The pyproject.toml of a workspace folder, if there is one (path, text). Never throws. */
+export function readPyproject(folder: string): { file: string; text: string } | undefined {
+  const file = path.join(folder, "pyproject.toml");
+  try {
+    const stat = fs.statSync(file);
+    // A pyproject larger than this is not a config file anyone wrote by hand.
+    if (!stat.isFile() || stat.size > 1 << 20) return undefined;
+    return { file, text: fs.readFileSync(file, "utf8") };
+  } catch {
+    return undefined;
+  }
+}
