@@ -34,9 +34,9 @@ interface FixtureCase {
   out: Encoded;
 }
 
-const fixture = JSON.parse(
-  fs.readFileSync(path.join(repoRoot, "test/fixtures/elementwise/torch113-cases.json"), "utf8"),
-) as { cases: FixtureCase[] };
+// QUANTSCOPE_ELEMENTWISE_FIXTURE points a stress run at a larger file from the same generator.
+const fixturePath = process.env.QUANTSCOPE_ELEMENTWISE_FIXTURE ?? path.join(repoRoot, "test/fixtures/elementwise/torch113-cases.json");
+const fixture = JSON.parse(fs.readFileSync(fixturePath, "utf8")) as { cases: FixtureCase[] };
 
 const decode = (e: Encoded): QTensorU8 => ({ data: Uint8Array.from(e.data), shape: e.shape, scale: e.scale, zeroPoint: e.zero_point });
 const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number]);
