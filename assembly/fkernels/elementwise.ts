@@ -157,3 +157,19 @@ export function fsigmoid(x: usize, out: usize, n: i32): void {
 export function ftanh(x: usize, out: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), Mathf.tanh(load<f32>(x + (<usize>i << 2))));
 }
+
+/** x > 0 ? x : alpha * x (PyTorch's leaky_relu, ONNX LeakyRelu). */
+export function fleaky_relu(x: usize, out: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    v128.store(out + o, v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, zero)));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<f32>(out + (<usize>i << 2), v > 0 ? v : v * alpha);
+  }
+}

@@ -224,3 +224,57 @@ test("QuantizeLinear -> DequantizeLinear: uint8 per tensor and int8 per channel 
   await check(qdq(float32Tensor("s", [], [0.0173]), makeTensor("zp", "uint8", [], Uint8Array.of(131))), { X: [2, 3, 4, 5] });
   await check(qdq(float32Tensor("s", [3], [0.01, 0.025, 0.5]), makeTensor("zp", "int8", [3], Int8Array.of(0, -3, 5)), 1), { X: [2, 3, 4, 5] });
 });
+
+test("LeakyRelu and ReduceMean (axes attribute at opset 17, axes input at opset 18, keepdims off)", async () => {
+  await check(singleOp("LeakyRelu", [3, 37], {}, { alpha: attr.float(0.1) }), { X: [3, 37] });
+  await check(singleOp("ReduceMean", [2, 3, 4, 5], {}, { axes: attr.ints([2, 3]) }), { X: [2, 3, 4, 5] });
+  await check(singleOp("ReduceMean", [2, 3, 4, 5], {}, { axes: attr.ints([-3]), keepdims: attr.int(0) }), { X: [2, 3, 4, 5] });
+  const v18 = buildModel({
+    inputs: { X: [2, 3, 4] },
+    initializers: [int64Tensor("axes", [2], [0, 2])],
+    nodes: [{ op: "ReduceMean", inputs: ["X", "axes"], outputs: ["Y"] }],
+    outputs: ["Y"],
+    opset: 18,
+  });
+  await check(v18, { X: [2, 3, 4] });
+});
+
+test("Resize nearest as torch exports it (asymmetric/floor with scales) and with sizes and half_pixel", async () => {
+  const scales = float32Tensor("scales", [4], [1, 1, 2, 2]);
+  const torchStyle = buildModel({
+    inputs: { X: [1, 2, 3, 4] },
+    initializers: [scales],
+    nodes: [
+      {
+        op: "Resize",
+        inputs: ["X", "", "scales"],
+        outputs: ["Y"],
+        attributes: { mode: attr.string("nearest"), coordinate_transformation_mode: attr.string("asymmetric"), nearest_mode: attr.string("floor") },
+      },
+    ],
+    outputs: ["Y"],
+  });
+  await check(torchStyle, { X: [1, 2, 3, 4] });
+  const sizes = int64Tensor("sizes", [4], [1, 2, 7, 5]);
+  const bySize = buildModel({
+    inputs: { X: [1, 2, 3, 4] },
+    initializers: [sizes],
+    nodes: [{ op: "Resize", inputs: ["X", "", "", "sizes"], outputs: ["Y"], attributes: { mode: attr.string("nearest") } }],
+    outputs: ["Y"],
+  });
+  await check(bySize, { X: [1, 2, 3, 4] });
+});
+
+test("Pad: constant with a value, reflect and edge", async () => {
+  const pads = int64Tensor("pads", [8], [0, 0, 1, 2, 0, 0, 2, 1]);
+  for (const mode of ["constant", "reflect", "edge"]) {
+    const inputs = mode === "constant" ? ["X", "pads", "v"] : ["X", "pads"];
+    const m = buildModel({
+      inputs: { X: [1, 2, 4, 5] },
+      initializers: [pads, float32Tensor("v", [], [0.75])],
+      nodes: [{ op: "Pad", inputs, outputs: ["Y"], attributes: { mode: attr.string(mode) } }],
+      outputs: ["Y"],
+    });
+    await check(m, { X: [1, 2, 4, 5] });
+  }
+});

@@ -204,6 +204,84 @@ function constInts(node: Node, constant: (i: number) => Tensor | undefined, i: n
   return intValues(t);
 }
 
+/** Reduced axes of a Reduce* node: the axes attribute (opset < 18) or input, all axes when absent. */
+export function reduceAxes(node: Node, rank: number, axesInput: Tensor | undefined): number[] {
+  if (node.inputs[1] && !axesInput) fail(node, `axes (input 1) must be a constant`);
+  const given = axesInput ? intValues(axesInput) : attrInts(node, "axes");
+  if (!given || given.length === 0) {
+    return attrInt(node, "noop_with_empty_axes", 0) === 1 ? [] : Array.from({ length: rank }, (_, i) => i);
+  }
+  const axes = given.map((a) => normalizeAxis(node, a, rank));
+  if (new Set(axes).size !== axes.length) fail(node, `repeated axes [${given.join(", ")}]`);
+  return axes.sort((a, b) => a - b);
+}
+
+export interface ResizeSpec {
+  scales: number[];
+  outShape: number[];
+}
+
+/** Output shape and per-axis scales of Resize from its scales or sizes input (and the axes attribute). */
+export function resizeSpec(node: Node, inShape: readonly number[], constant: (i: number) => Tensor | undefined): ResizeSpec {
+  const rank = inShape.length;
+  const axes = (attrInts(node, "axes") ?? Array.from({ length: rank }, (_, i) => i)).map((a) => normalizeAxis(node, a, rank));
+  if (attrString(node, "keep_aspect_ratio_policy", "stretch") !== "stretch") fail(node, `keep_aspect_ratio_policy other than stretch is not supported`);
+  const operand = (i: number) => {
+    if (!node.inputs[i]) return undefined;
+    const t = constant(i);
+    if (!t) fail(node, `input ${i} (${i === 2 ? "scales" : "sizes"}) must be a constant`);
+    return t.data.length ? t : undefined;
+  };
+  const sizes = operand(3);
+  const scalesT = operand(2);
+  const scales = inShape.map(() => 1);
+  const outShape = [...inShape];
+  if (sizes) {
+    const v = intValues(sizes);
+    if (v.length !== axes.length) fail(node, `sizes has ${v.length} values for ${axes.length} axes`);
+    axes.forEach((a, k) => {
+      outShape[a] = v[k];
+      scales[a] = v[k] / inShape[a];
+    });
+  } else if (scalesT) {
+    const v = Array.from(scalesT.data as Float32Array, Number);
+    if (v.length !== axes.length) fail(node, `scales has ${v.length} values for ${axes.length} axes`);
+    axes.forEach((a, k) => {
+      if (!(v[k] > 0)) fail(node, `scale ${v[k]} must be positive`);
+      scales[a] = v[k];
+      outShape[a] = Math.floor(inShape[a] * v[k]);
+    });
+  } else {
+    fail(node, `Resize needs scales or sizes`);
+  }
+  return { scales, outShape };
+}
+
+/** Begin/end pads per axis of Pad (pads input, optional axes input) and the output shape. */
+export function padSpec(node: Node, inShape: readonly number[], constant: (i: number) => Tensor | undefined): { begins: number[]; ends: number[]; outShape: number[] } {
+  const rank = inShape.length;
+  const padsT = node.inputs[1] ? constant(1) : undefined;
+  if (!padsT) fail(node, `pads (input 1) must be a constant`);
+  const pads = intValues(padsT);
+  const axesT = node.inputs[3] ? constant(3) : undefined;
+  if (node.inputs[3] && !axesT) fail(node, `axes (input 3) must be a constant`);
+  const axes = axesT ? intValues(axesT).map((a) => normalizeAxis(node, a, rank)) : Array.from({ length: rank }, (_, i) => i);
+  if (pads.length !== 2 * axes.length) fail(node, `pads has ${pads.length} values for ${axes.length} axes`);
+  const begins = inShape.map(() => 0);
+  const ends = inShape.map(() => 0);
+  axes.forEach((a, k) => {
+    begins[a] = pads[k];
+    ends[a] = pads[k + axes.length];
+  });
+  const outShape = inShape.map((d, i) => d + begins[i] + ends[i]);
+  if (outShape.some((d) => d < 0)) fail(node, `pads [${pads.join(", ")}] crop more than the input [${inShape.join(", ")}]`);
+  const mode = attrString(node, "mode", "constant");
+  if (mode === "reflect" && inShape.some((d, i) => (begins[i] > d - 1 || ends[i] > d - 1) && (begins[i] > 0 || ends[i] > 0))) {
+    fail(node, `reflect padding must be smaller than the input [${inShape.join(", ")}]`);
+  }
+  return { begins, ends, outShape };
+}
+
 const RULES: Record<string, ShapeRule> = {
   Conv: convRule,
   MaxPool: poolRule,
@@ -225,6 +303,22 @@ const RULES: Record<string, ShapeRule> = {
   Mul: broadcastRule,
   Div: broadcastRule,
   Relu: same,
+  LeakyRelu: same,
+  ReduceMean: (node, inputs, constant) => {
+    const x = input(node, inputs, 0);
+    const axes = reduceAxes(node, x.shape.length, constant(1));
+    const keep = attrInt(node, "keepdims", 1) === 1;
+    const shape = keep ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    return [{ dtype: x.dtype, shape }];
+  },
+  Resize: (node, inputs, constant) => {
+    const x = input(node, inputs, 0);
+    return [{ dtype: x.dtype, shape: resizeSpec(node, x.shape, constant).outShape }];
+  },
+  Pad: (node, inputs, constant) => {
+    const x = input(node, inputs, 0);
+    return [{ dtype: x.dtype, shape: padSpec(node, x.shape, constant).outShape }];
+  },
   Clip: same,
   HardSwish: same,
   HardSigmoid: same,

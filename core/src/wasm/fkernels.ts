@@ -140,6 +140,9 @@ export class FloatKernels {
   hardsigmoid(x: number, out: number, n: number, alpha: number, beta: number): void {
     this.x.fhardsigmoid(x, out, n, alpha, beta);
   }
+  leakyRelu(x: number, out: number, n: number, alpha: number): void {
+    this.x.fleaky_relu(x, out, n, alpha);
+  }
   sigmoid(x: number, out: number, n: number): void {
     this.x.fsigmoid(x, out, n);
   }

@@ -1,5 +1,5 @@
 // Float elementwise ops on the WASM kernels (any process holding a WasmCore): Add/Sub/Mul/Div with numpy
-// broadcasting, and the activations Relu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh.
+// broadcasting, and the activations Relu, LeakyRelu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh.
 import { InputError } from "../../errors";
 import { attrFloat, describeNode, tensorToFloat32, type Node } from "../../onnx/ir";
 import type { BinaryOp } from "../../wasm/fkernels";
@@ -61,6 +61,10 @@ export const elementwiseOps: Record<string, FloatOp> = {
     const alpha = attrFloat(node, "alpha", 0.2);
     const beta = attrFloat(node, "beta", 0.5);
     return (x, out, n) => ctx.kernels.hardsigmoid(x, out, n, alpha, beta);
+  }),
+  LeakyRelu: unaryOp((node, ctx) => {
+    const alpha = attrFloat(node, "alpha", 0.01);
+    return (x, out, n) => ctx.kernels.leakyRelu(x, out, n, alpha);
   }),
   Sigmoid: unaryOp((_n, ctx) => (x, out, n) => ctx.kernels.sigmoid(x, out, n)),
   Tanh: unaryOp((_n, ctx) => (x, out, n) => ctx.kernels.tanh(x, out, n)),

@@ -8,6 +8,7 @@ import { hostFallbackOp } from "./host-fallback";
 import { layoutOps } from "./layout";
 import { normalizationOps } from "./normalization";
 import { poolOps } from "./pool";
+import { padOp, reduceMeanOp, resizeOp } from "./resample";
 import type { FloatOp } from "./types";
 
 export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = {
@@ -18,6 +19,9 @@ export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = {
   ...poolOps,
   ...normalizationOps,
   ...layoutOps,
+  ReduceMean: reduceMeanOp,
+  Resize: resizeOp,
+  Pad: padOp,
 };
 
 /** The implementation for an op type, or undefined when the executor cannot run it. */
