@@ -291,7 +291,6 @@ const RULES: Record<string, ShapeRule> = {
     if (x.shape.length < 3) fail(node, `input must be [N, C, spatial...], got [${x.shape.join(", ")}]`);
     return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] }];
   },
-  GlobalMaxPool: (node, inputs) => RULES.GlobalAveragePool(node, inputs, () => undefined),
   Gemm: gemmRule,
   MatMul: (node, inputs) => {
     const a = input(node, inputs, 0);
