@@ -134,6 +134,21 @@ export function quantizePerTensorPtr(
   core.exports.quantizePerTensor(srcPtr, dstPtr, length, scale, zeroPoint, QUANT_DTYPE_CODE[dtype]);
 }
 
+/** Per-tensor dequantize of a buffer in linear memory into a float32 buffer there. */
+export function dequantizePerTensorPtr(
+  core: WasmCore,
+  srcPtr: number,
+  dstPtr: number,
+  length: number,
+  scale: number,
+  zeroPoint: number,
+  dtype: QuantDtype,
+): void {
+  checkScale(scale);
+  checkZeroPoint(zeroPoint, dtype);
+  core.exports.dequantizePerTensor(srcPtr, dstPtr, length, scale, zeroPoint, QUANT_DTYPE_CODE[dtype]);
+}
+
 /** torch.quantize_per_tensor(x, scale, zero_point, dtype).int_repr(). */
 export function quantizePerTensor(
   core: WasmCore,
