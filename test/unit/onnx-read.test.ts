@@ -140,6 +140,18 @@ test("dangling inputs, duplicate producers and cycles are refused naming the nod
   checkError(() => readModel(writeModel(noOutput)), /graph output 'Z' is not produced by any node/);
 });
 
+test("nodes written out of order are read back in topological order", () => {
+  const m = buildModel({
+    inputs: { X: [1, 2] },
+    nodes: [
+      { op: "Sigmoid", inputs: ["A"], outputs: ["Y"] },
+      { op: "Relu", inputs: ["X"], outputs: ["A"] },
+    ],
+    outputs: ["Y"],
+  });
+  assert.deepEqual(readModel(writeModel(m)).graph.nodes.map((n) => n.opType), ["Relu", "Sigmoid"]);
+});
+
 test("tensors whose data does not match their shape are refused", () => {
   const m = buildModel({ inputs: { X: [2] }, initializers: [float32Tensor("W", [2], [1, 2])], nodes: [{ op: "Add", inputs: ["X", "W"], outputs: ["Y"] }], outputs: ["Y"] });
   m.graph.initializers.get("W")!.dims = [3];

@@ -85,6 +85,8 @@ function readModelUnchecked(bytes: Uint8Array, options: ReadOptions): Model {
   const ctx: Ctx = { readExternal: options.readExternal };
   const graph = readGraph(proto.graph, ctx);
   validateGraph(graph);
+  // ONNX requires node order to be topological, but some tools write unsorted graphs; passes rely on it.
+  graph.sortTopologically();
   const metadata = new Map<string, string>();
   for (const p of proto.metadataProps) metadata.set(p.key ?? "", p.value ?? "");
   return {
