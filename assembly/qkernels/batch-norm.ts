@@ -9,6 +9,7 @@
 // zp_out). The AVX2 body uses vfmadd; the scalar channel tail is the same expression, which GCC
 // contracts to an FMA in that translation unit (confirmed against PyTorch's integers).
 import { fmaF32, clampU8, lrintF32 } from "../util/float-exact";
+import { applyLutU8 } from "../util/lut";
 
 /** Writes C float32 alpha and beta values (absent weight/bias: pass 0 pointers for 1 and 0). */
 export function qbatch_norm_fused_params(
@@ -45,19 +46,34 @@ export function qbatch_norm2d_u8(
   alpha: usize,
   beta: usize,
   relu: i32,
+  scratch: usize,
 ): void {
+  // Each channel's result is a function of the byte: a 256-entry table per channel once the planes
+  // are larger than the table, direct evaluation otherwise. `scratch` needs 256 bytes.
   const lo = relu != 0 ? outZp : 0;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const a = load<f32>(alpha + (<usize>c << 2));
-      const b = load<f32>(beta + (<usize>c << 2));
+  const useTable = N * HW > 256;
+  for (let c = 0; c < C; c++) {
+    const a = load<f32>(alpha + (<usize>c << 2));
+    const b = load<f32>(beta + (<usize>c << 2));
+    if (useTable) {
+      for (let q = 0; q < 256; q++) store<u8>(scratch + <usize>q, <u8>bnOne(q, a, b, inZp, outZp, lo));
+    }
+    for (let n = 0; n < N; n++) {
       const plane = <usize>((n * C + c) * HW);
+      if (useTable) {
+        applyLutU8(src + plane, dst + plane, HW, scratch);
+        continue;
+      }
       for (let i = 0; i < HW; i++) {
-        const x = <f32>(<i32>load<u8>(src + plane + <usize>i) - inZp);
-        let q = outZp + lrintF32(fmaF32(a, x, b));
-        q = q < lo ? lo : q;
-        store<u8>(dst + plane + <usize>i, <u8>clampU8(q));
+        store<u8>(dst + plane + <usize>i, <u8>bnOne(<i32>load<u8>(src + plane + <usize>i), a, b, inZp, outZp, lo));
       }
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline
+function bnOne(q: i32, a: f32, b: f32, inZp: i32, outZp: i32, lo: i32): i32 {
+  const y = outZp + lrintF32(fmaF32(a, <f32>(q - inZp), b));
+  return clampU8(y < lo ? lo : y);
 }

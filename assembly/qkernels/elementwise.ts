@@ -11,6 +11,10 @@
 //   shift where ties go away from zero. qnnpack has no quint8 mul: PyTorch uses the ATen kernel.
 // Every kernel takes contiguous same-shape operands (PyTorch broadcasts through TensorIterator; the
 // host rejects broadcasting). Returns 0, or QNNPACK_UNSUPPORTED when qnnpack would refuse the scales.
+//
+// Speed: every result is a function of the byte pair (qa, qb), so large tensors go through a 64 KiB
+// table of all pairs (built with f32x4 arithmetic, then one byte load per element); small ones, and
+// the scalar tail of ATen's loop, compute directly.
 import { ENGINE_QNNPACK } from "../util/engine";
 import { fmaF32, quantizeU8, clampU8, lrintF32 } from "../util/float-exact";
 import { vectorSpan } from "../util/lut";
@@ -18,8 +22,47 @@ import { vectorSpan } from "../util/lut";
 /** Status returned when qnnpack's operator creation would fail for these quantization parameters. */
 export const QNNPACK_UNSUPPORTED: i32 = 1;
 
-/** Scratch bytes the binary kernels need (four 256-entry f32 dequantization tables). */
-export const QELEMENTWISE_SCRATCH_BYTES: i32 = 4096;
+/** Scratch bytes the binary kernels need: four 256-entry f32 tables, then the 256 x 256 pair table. */
+export const QELEMENTWISE_SCRATCH_BYTES: i32 = 4096 + 65536;
+
+/** From this many elements on, building the pair table (65536 entries) pays for itself. */
+const PAIR_TABLE_MIN: i32 = 32768;
+
+/** out[i] = table[a[i] * 256 + b[i]]. */
+function applyPairTable(a: usize, b: usize, out: usize, from: i32, to: i32, table: usize): void {
+  for (let i = from; i < to; i++) {
+    store<u8>(out + <usize>i, load<u8>(table + ((<usize>load<u8>(a + <usize>i) << 8) | <usize>load<u8>(b + <usize>i))));
+  }
+}
+
+/** table[qa * 256 + qb] = clamp(zp + nearest((tabA[qa] + tabB[qb]) * inv)) (ReLU: max(c, 0) first). */
+function fillAddPairTable(table: usize, tabA: usize, tabB: usize, inv: f32, outZp: i32, relu: bool): void {
+  const vinv = f32x4.splat(inv);
+  const vzp = f32x4.splat(<f32>outZp);
+  const vzero = f32x4.splat(0);
+  const v255 = f32x4.splat(255);
+  for (let qa = 0; qa < 256; qa++) {
+    const da = f32x4.splat(load<f32>(tabA + (<usize>qa << 2)));
+    const row = table + (<usize>qa << 8);
+    for (let qb = 0; qb < 256; qb += 16) {
+      const r0 = addLanes(da, v128.load(tabB + (<usize>qb << 2)), vinv, vzp, vzero, v255, relu);
+      const r1 = addLanes(da, v128.load(tabB + (<usize>qb << 2), 16), vinv, vzp, vzero, v255, relu);
+      const r2 = addLanes(da, v128.load(tabB + (<usize>qb << 2), 32), vinv, vzp, vzero, v255, relu);
+      const r3 = addLanes(da, v128.load(tabB + (<usize>qb << 2), 48), vinv, vzp, vzero, v255, relu);
+      v128.store(row + <usize>qb, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3)));
+    }
+  }
+}
+
+/** Four lanes of quantize(da + db): the same f32 operations as the scalar quantizeU8 (NaN aside). */
+// @ts-ignore: decorator
+@inline
+function addLanes(da: v128, db: v128, inv: v128, zp: v128, zero: v128, top: v128, relu: bool): v128 {
+  let c = f32x4.add(da, db);
+  if (relu) c = f32x4.max(c, zero);
+  const t = f32x4.min(f32x4.max(f32x4.add(f32x4.nearest(f32x4.mul(c, inv)), zp), zero), top);
+  return i32x4.trunc_sat_f32x4_s(t);
+}
 
 /** Fills 256-entry f32 tables with PyTorch's vectorized (FMA) and scalar dequantization of every byte. */
 function fillDequantTables(vecTab: usize, tailTab: usize, scale: f32, zeroPoint: i32): void {
@@ -62,6 +105,7 @@ function qnnpackAdd(
   outScale: f32,
   outZp: i32,
   relu: bool,
+  table: usize,
 ): i32 {
   const aRatio: f32 = aScale / outScale;
   const bRatio: f32 = bScale / outScale;
@@ -77,15 +121,44 @@ function qnnpackAdd(
   const mask: i32 = (1 << shift) - 1;
   const threshold: i32 = mask >> 1;
   const yMin: i32 = relu ? outZp : 0;
+  if (n >= PAIR_TABLE_MIN) {
+    for (let qa = 0; qa < 256; qa++) {
+      for (let qb = 0; qb < 256; qb++) {
+        const y = qnnpackAddOne(qa, qb, zeroPointProduct, aMul, bMul, mask, threshold, shift, outZp, yMin);
+        store<u8>(table + <usize>((qa << 8) | qb), <u8>y);
+      }
+    }
+    applyPairTable(a, b, out, 0, n, table);
+    return 0;
+  }
   for (let i = 0; i < n; i++) {
-    const acc: i32 =
-      zeroPointProduct + aMul * <i32>load<u8>(a + <usize>i) + bMul * <i32>load<u8>(b + <usize>i);
-    const remainder: i32 = (acc & mask) - (acc < 0 ? 1 : 0);
-    let y: i32 = (acc >> shift) + (remainder > threshold ? 1 : 0) + outZp;
-    y = y < yMin ? yMin : y > 255 ? 255 : y;
+    const y = qnnpackAddOne(
+      <i32>load<u8>(a + <usize>i), <i32>load<u8>(b + <usize>i), zeroPointProduct, aMul, bMul, mask, threshold, shift, outZp, yMin,
+    );
     store<u8>(out + <usize>i, <u8>y);
   }
   return 0;
+}
+
+/** q8vadd for one pair: accumulate, shift right rounding ties away from zero, add zp, clamp. */
+// @ts-ignore: decorator
+@inline
+function qnnpackAddOne(
+  qa: i32,
+  qb: i32,
+  zeroPointProduct: i32,
+  aMul: i32,
+  bMul: i32,
+  mask: i32,
+  threshold: i32,
+  shift: i32,
+  outZp: i32,
+  yMin: i32,
+): i32 {
+  const acc: i32 = zeroPointProduct + aMul * qa + bMul * qb;
+  const remainder: i32 = (acc & mask) - (acc < 0 ? 1 : 0);
+  const y: i32 = (acc >> shift) + (remainder > threshold ? 1 : 0) + outZp;
+  return y < yMin ? yMin : y > 255 ? 255 : y;
 }
 
 /** out = quantize(dequantize(a) + dequantize(b)), optionally ReLU-fused; quint8 operands of n elements. */
@@ -105,7 +178,7 @@ export function qadd_u8(
   scratch: usize,
 ): i32 {
   if (engine == ENGINE_QNNPACK) {
-    return qnnpackAdd(a, b, out, n, <f32>aScale, aZp, <f32>bScale, bZp, <f32>outScale, outZp, relu != 0);
+    return qnnpackAdd(a, b, out, n, <f32>aScale, aZp, <f32>bScale, bZp, <f32>outScale, outZp, relu != 0, scratch + 4096);
   }
   const vecA = scratch;
   const tailA = scratch + 1024;
@@ -115,7 +188,12 @@ export function qadd_u8(
   fillDequantTables(vecB, tailB, <f32>bScale, bZp);
   const inv: f32 = <f32>1.0 / <f32>outScale;
   const span = vectorSpan(n);
-  addRange(a, b, out, 0, span, vecA, vecB, inv, outZp, relu != 0);
+  if (span >= PAIR_TABLE_MIN) {
+    fillAddPairTable(scratch + 4096, vecA, vecB, inv, outZp, relu != 0);
+    applyPairTable(a, b, out, 0, span, scratch + 4096);
+  } else {
+    addRange(a, b, out, 0, span, vecA, vecB, inv, outZp, relu != 0);
+  }
   addRange(a, b, out, span, n, tailA, tailB, inv, outZp, relu != 0);
   return 0;
 }
@@ -133,14 +211,23 @@ export function qmul_u8(
   outScale: f64,
   outZp: i32,
   relu: i32,
+  scratch: usize,
 ): void {
   const multiplier: f32 = <f32>aScale * <f32>bScale * (<f32>1.0 / <f32>outScale);
   const lo: i32 = relu != 0 ? outZp : 0;
+  if (n >= PAIR_TABLE_MIN) {
+    const table = scratch + 4096;
+    for (let qa = 0; qa < 256; qa++) {
+      for (let qb = 0; qb < 256; qb++) {
+        store<u8>(table + <usize>((qa << 8) | qb), <u8>max<i32>(quantizeU8(<f32>((qa - aZp) * (qb - bZp)), multiplier, outZp), lo));
+      }
+    }
+    applyPairTable(a, b, out, 0, n, table);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const product: i32 = (<i32>load<u8>(a + <usize>i) - aZp) * (<i32>load<u8>(b + <usize>i) - bZp);
-    let q = quantizeU8(<f32>product, multiplier, outZp);
-    if (q < lo) q = lo;
-    store<u8>(out + <usize>i, <u8>q);
+    store<u8>(out + <usize>i, <u8>max<i32>(quantizeU8(<f32>product, multiplier, outZp), lo));
   }
 }
 

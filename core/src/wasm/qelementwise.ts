@@ -31,7 +31,8 @@ export class QKernelArgumentError extends RangeError {
 export const SIGMOID_OUTPUT: QParams = { scale: 1 / 256, zeroPoint: 0 };
 export const TANH_OUTPUT: QParams = { scale: 2 / 256, zeroPoint: 128 };
 
-const SCRATCH_BYTES = 4096;
+/** Lookup tables: four 256-entry f32 tables and a 256 x 256 byte-pair table (assembly/qkernels/elementwise.ts). */
+const SCRATCH_BYTES = 4096 + 65536;
 
 export interface Pool2dOptions {
   kernel: [number, number];
@@ -167,7 +168,7 @@ export class QuantizedElementwiseKernels {
   mul(a: QTensorRef, b: QTensorRef, out: number, outQ: QParams, relu = false): void {
     const n = this.binaryShape(a, b, "mul");
     checkQParams(outQ, "mul output");
-    this.x.qmul_u8(a.ptr, b.ptr, out, n, a.scale, a.zeroPoint, b.scale, b.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0);
+    this.x.qmul_u8(a.ptr, b.ptr, out, n, a.scale, a.zeroPoint, b.scale, b.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, this.scratch);
   }
 
   /** quantized::add_scalar: returns the output quantization (PyTorch shifts the zero point). */
@@ -415,7 +416,7 @@ export class QuantizedElementwiseKernels {
       const alpha = alloc(C * 4);
       const beta = alloc(C * 4);
       this.x.qbatch_norm_fused_params(C, weight, bias, mean, variance, p.eps, x.scale, outQ.scale, alpha, beta);
-      this.x.qbatch_norm2d_u8(x.ptr, out, N, C, H * W, x.zeroPoint, outQ.zeroPoint, alpha, beta, relu ? 1 : 0);
+      this.x.qbatch_norm2d_u8(x.ptr, out, N, C, H * W, x.zeroPoint, outQ.zeroPoint, alpha, beta, relu ? 1 : 0, this.scratch);
     });
   }
 }
