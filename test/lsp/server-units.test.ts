@@ -1,0 +1,81 @@
+// Server pieces without a connection: reading client settings, merging them with pyproject, rule selection,
+// the suppression-comment edit and the session's per-version analysis cache (test process).
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { applyLintSettings, isRuleEnabled, mergeSettings, settingsFromClient } from "../../server/src/settings";
+import { suppressionEdit } from "../../server/src/handlers/code-action";
+import { Session, type DocumentSnapshot } from "../../server/src/session";
+import type { Finding } from "../../core/src/diagnostics";
+
+test("client settings: nested and dotted keys, lint.* and rules.*, bad values ignored", () => {
+  assert.deepEqual(settingsFromClient({ backend: "qnnpack", lint: { select: ["QS8"], ignore: ["QS830"] } }), { backend: "qnnpack", lint: { select: ["QS8"], ignore: ["QS830"] } });
+  assert.deepEqual(settingsFromClient({ "lint.ignore": ["QS1"] }), { backend: undefined, lint: { ignore: ["QS1"] } });
+  assert.deepEqual(settingsFromClient({ rules: { ignore: ["QS2"] } }), { backend: undefined, lint: { ignore: ["QS2"] } });
+  assert.deepEqual(settingsFromClient({ backend: "tpu", lint: { select: "QS8", ignore: [1] } }), { backend: undefined, lint: {} });
+  assert.deepEqual(settingsFromClient(null), { backend: undefined, lint: {} });
+  assert.deepEqual(settingsFromClient("x"), { backend: undefined, lint: {} });
+});
+
+test("editor settings win over pyproject, each of select/ignore separately", () => {
+  const merged = mergeSettings({ lint: { ignore: ["QS830"] } }, { select: ["QS8"], ignore: ["QS1"], severityOverrides: { QS801: "warning" } });
+  assert.deepEqual(merged, { backend: "x86", lint: { select: ["QS8"], ignore: ["QS830"], severityOverrides: { QS801: "warning" } } });
+});
+
+test("rule selection: prefixes, ALL, ignore wins, severity overrides", () => {
+  assert.equal(isRuleEnabled("QS830", {}), true);
+  assert.equal(isRuleEnabled("QS830", { select: ["QS8"] }), true);
+  assert.equal(isRuleEnabled("QS101", { select: ["QS8"] }), false);
+  assert.equal(isRuleEnabled("QS830", { select: ["ALL"], ignore: ["qs83"] }), false);
+  const f: Finding = { code: "QS801", severity: "error", message: "m", range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } };
+  assert.deepEqual(applyLintSettings([f], { severityOverrides: { QS801: "hint" } }).map((x) => x.severity), ["hint"]);
+  assert.deepEqual(applyLintSettings([f], { ignore: ["QS801"] }), []);
+});
+
+function snapshot(text: string): DocumentSnapshot {
+  return { uri: "file:///a.py", kind: "python", version: 1, document: TextDocument.create("file:///a.py", "python", 1, text) };
+}
+
+/** The line after applying the suppression edit for `code` on `line`. */
+function check(text: string, line: number, code: string, expected: string | undefined): void {
+  const s = snapshot(text);
+  const edit = suppressionEdit(s, line, code);
+  if (expected === undefined) {
+    assert.equal(edit, undefined);
+    return;
+  }
+  assert.ok(edit);
+  const out = TextDocument.applyEdits(s.document, [edit]);
+  assert.equal(out.split(/\r?\n/)[line], expected);
+}
+
+test("suppression edit: appends a comment, or extends an existing one", () => {
+  check("x = 1\ny = 2   \n", 1, "QS101", "y = 2  # quantscope: ignore[QS101]");
+  check("x = 1\r\ny = 2\r\n", 0, "QS101", "x = 1  # quantscope: ignore[QS101]");
+  check("y = f()  # quantscope: ignore[QS101]\n", 0, "QS203", "y = f()  # quantscope: ignore[QS101, QS203]");
+  check("y = f()  # quantscope: ignore[]\n", 0, "QS203", "y = f()  # quantscope: ignore[QS203]");
+  check("y = f()  # quantscope: ignore[QS101]\n", 0, "QS101", undefined);
+  check("y = f()  # noqa\n", 0, "QS101", "y = f()  # noqa  # quantscope: ignore[QS101]");
+  check("x", 5, "QS101", undefined);
+});
+
+test("session: analyses are cached per version and settings generation", () => {
+  const session = new Session(() => {});
+  session.settingsLoaded();
+  const uri = "file:///m.qconfig.json";
+  assert.equal(session.open(uri, "json", 1, '{ "global": { "weight": { "dtype": "quint8" } } }')?.kind, "qconfig");
+  assert.equal(session.open("file:///notes.txt", "plaintext", 1, "x"), undefined, "other files are not tracked");
+  const a1 = session.analysis(uri);
+  assert.deepEqual(a1?.findings.map((f) => f.code), ["QS820"]);
+  assert.equal(session.analysis(uri), a1, "same version, same settings: cached");
+  session.setSettings({ backend: "x86", lint: { ignore: ["QS820"] } });
+  const a2 = session.analysis(uri);
+  assert.notEqual(a2, a1);
+  assert.deepEqual(a2?.findings, []);
+  session.change(uri, 2, [{ range: { start: { line: 0, character: 35 }, end: { line: 0, character: 43 } }, text: '"qint32"' }]);
+  assert.equal(session.get(uri)?.document.getText(), '{ "global": { "weight": { "dtype": "qint32" } } }');
+  assert.equal(session.analysis(uri)?.version, 2);
+  assert.equal(session.setSettings({ backend: "x86", lint: { ignore: ["QS820"] } }), false, "equal settings are no change");
+  session.close(uri);
+  assert.equal(session.analysis(uri), undefined);
+});
