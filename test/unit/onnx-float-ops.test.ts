@@ -278,3 +278,19 @@ test("Pad: constant with a value, reflect and edge", async () => {
     await check(m, { X: [1, 2, 4, 5] });
   }
 });
+
+test("Conv and Gemm whose weights are runtime inputs (repacked every batch)", async () => {
+  // A runtime weight's dim 0 shares the batch: both inputs have 2 rows, so one batch covers them.
+  const conv = buildModel({
+    inputs: { X: [2, 4, 6, 6], W: [2, 2, 3, 3] },
+    nodes: [{ op: "Conv", inputs: ["X", "W"], outputs: ["Y"], attributes: { group: attr.int(2), pads: attr.ints([1, 1, 1, 1]) } }],
+    outputs: ["Y"],
+  });
+  await check(conv, { X: [2, 4, 6, 6], W: [2, 2, 3, 3] });
+  const gemm = buildModel({
+    inputs: { X: [3, 5], W: [3, 5] },
+    nodes: [{ op: "Gemm", inputs: ["X", "W"], outputs: ["Y"], attributes: { transB: attr.int(1) } }],
+    outputs: ["Y"],
+  });
+  await check(gemm, { X: [3, 5], W: [3, 5] });
+});

@@ -48,7 +48,7 @@ export interface ShapeInferenceResult {
 }
 
 export interface ShapeInferenceOptions {
-  /** Largest tensor (elements) produced by folding; bigger results stay runtime values. Default 1<<20. */
+  /** Largest tensor (elements) produced by folding; bigger results stay runtime values. Default 1<<24. */
   maxFoldElements?: number;
   /** Replacement values for initializers (e.g. fake-quantized weights); same shapes required. */
   initializerOverrides?: ReadonlyMap<string, Tensor>;
@@ -464,7 +464,7 @@ export function inferShapes(
   options: ShapeInferenceOptions = {},
 ): ShapeInferenceResult {
   const shapes = inputShapes instanceof Map ? inputShapes : new Map(Object.entries(inputShapes));
-  const maxFold = options.maxFoldElements ?? 1 << 20;
+  const maxFold = options.maxFoldElements ?? 1 << 24;
   const types = new Map<string, ValueType>();
   const constants = new Map<string, Tensor>();
   const folded = new Set<Node>();
