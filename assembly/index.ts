@@ -26,3 +26,4 @@ export { qmax_pool2d_u8, qavg_pool2d_u8, qadaptive_avg_pool2d_u8, qmean_hw_u8 } 
 export { qcat_part_u8, qupsample_nearest2d_u8 } from "./qkernels/shape";
 export { qsoftmax_u8 } from "./qkernels/softmax";
 export { qbatch_norm_fused_params, qbatch_norm2d_u8 } from "./qkernels/batch-norm";
+export { qwinograd_pack_weights, qwinograd_scratch_bytes, qwinograd_thread } from "./qkernels/winograd";

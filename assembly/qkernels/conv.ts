@@ -43,6 +43,8 @@ import {
   D_GROUPS,
   D_BATCH,
   D_NHWC,
+  D_NHWC_HP,
+  D_NHWC_WP,
 } from "../util/qgemm-desc";
 import { gemmBlock, packTiles, qgemm_packed_bytes, storeTileRow } from "./gemm";
 
@@ -53,8 +55,8 @@ export function qconv_nhwc_thread(desc: usize, t: i32, threads: i32): void {
   const w = dget(desc, D_W);
   const ph = dget(desc, D_PH);
   const pw = dget(desc, D_PW);
-  const hp = h + 2 * ph;
-  const wp = w + 2 * pw;
+  const hp = dget(desc, D_NHWC_HP);
+  const wp = dget(desc, D_NHWC_WP);
   const zp = dget(desc, D_IN_ZP);
   const input = <usize>dget(desc, D_INPUT);
   const nhwc = <usize>dget(desc, D_NHWC);
@@ -72,10 +74,8 @@ export function qconv_nhwc_thread(desc: usize, t: i32, threads: i32): void {
       memory.fill(drow, 0, rowBytes);
       continue;
     }
-    if (pw > 0) {
-      memory.fill(drow, 0, <usize>pw * pixBytes);
-      memory.fill(drow + <usize>(pw + w) * pixBytes, 0, <usize>pw * pixBytes);
-    }
+    if (pw > 0) memory.fill(drow, 0, <usize>pw * pixBytes);
+    if (wp > pw + w) memory.fill(drow + <usize>(pw + w) * pixBytes, 0, <usize>(wp - pw - w) * pixBytes);
     const dbase = drow + <usize>pw * pixBytes;
     const splane = input + <usize>n * c * h * w + <usize>y * w;
     const planeBytes = <usize>h * w;
@@ -161,8 +161,8 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
   const dh = dget(desc, D_DH);
   const dw = dget(desc, D_DW);
   const groups = dget(desc, D_GROUPS);
-  const hp = dget(desc, D_H) + 2 * dget(desc, D_PH);
-  const wp = dget(desc, D_W) + 2 * dget(desc, D_PW);
+  const hp = dget(desc, D_NHWC_HP);
+  const wp = dget(desc, D_NHWC_WP);
   const cg = c / groups;
   const blockRows = dget(desc, D_BLOCK_ROWS);
   const nhwc = <usize>dget(desc, D_NHWC);
@@ -177,7 +177,8 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
   const pixBytes = <usize>c << 1;
   const rowBytes = <usize>kp << 2;
   // 1x1, stride 1, no padding, one group, even channel count: NHWC rows are the im2col rows.
-  const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && groups == 1 && (c & 1) == 0 && hp * wp == ohw;
+  const pointwise =
+    kh == 1 && kw == 1 && sh == 1 && sw == 1 && groups == 1 && (c & 1) == 0 && hp == oh && wp == ow && dget(desc, D_PH) == 0 && dget(desc, D_PW) == 0;
   const r0 = threadRangeStart(m, t, threads, 4);
   const r1 = threadRangeStart(m, t + 1, threads, 4);
   // Even channels per group: every tap is a whole number of i16 pairs, so the micro-kernel can read
@@ -266,8 +267,8 @@ function implicitGemmBlock(desc: usize, g: i32, rb: i32, rows: i32, w: usize, ou
   const sw = dget(desc, D_SW);
   const dh = dget(desc, D_DH);
   const dw = dget(desc, D_DW);
-  const hp = dget(desc, D_H) + 2 * dget(desc, D_PH);
-  const wp = dget(desc, D_W) + 2 * dget(desc, D_PW);
+  const hp = dget(desc, D_NHWC_HP);
+  const wp = dget(desc, D_NHWC_WP);
   const nhwc = <usize>dget(desc, D_NHWC) + (<usize>(g * cg) << 1);
   const pixBytes = <usize>c << 1;
   const runBytes = <usize>cg << 1;

@@ -63,6 +63,10 @@ export function storeTileRow(
     const q0 = requant4(c0, bint, a, bf, cc, off, zp, lo, hi);
     const q1 = requant4(c1, bint, a, bf, cc, off + 16, zp, lo, hi);
     v128.store64_lane(dst, narrow8(q0, q1), 0);
+  } else if (mode == 2) {
+    // Raw i32 accumulators (Winograd's transform-domain products).
+    v128.store(dst, c0);
+    v128.store(dst, c1, 16);
   } else {
     // Float output (dynamic linear): acc * a + bf, no rounding.
     let f0 = f32x4.convert_i32x4_s(i32x4.add(c0, v128.load(bint + off)));
@@ -170,7 +174,7 @@ export function packTiles(src: usize, srcStride: usize, rows: i32, kp: i32, dst:
 /**
  * Computes `rows` x NP outputs of one group: 4-row tiles of widened activations at `tiles` (see
  * packTiles) times the packed panels at `w`. Writes row-major into `out` with a row stride of NP
- * elements (bytes in uint8 mode, f32 in float mode). Epilogue constants are NP-long arrays for this group.
+ * elements (bytes in uint8 mode 0, f32 in float mode 1, raw i32 accumulators in mode 2). Epilogue constants are NP-long arrays for this group.
  */
 export function gemmBlock(
   tiles: usize,
@@ -193,7 +197,7 @@ export function gemmBlock(
   const hiZ = i32x4.splat(hi - outZp);
   const tileBytes = <usize>kp << 4;
   const panelBytes = <usize>kp << 5;
-  const elem: usize = mode == 0 ? 1 : 4;
+  const elem: usize = mode == 0 ? 1 : 4; // mode 1: f32, mode 2: i32
   const outRow = <usize>np * elem;
   for (let j = 0; j < np; j += 8) {
     const wp = w + <usize>(j >> 3) * panelBytes;

@@ -42,6 +42,8 @@ export const D_GROUPS: i32 = 34;
 export const D_BATCH: i32 = 35;
 export const D_NHWC: i32 = 36; // i16 NHWC copy of the input, zero point removed, spatially padded
 export const D_WEIGHT_ZPS: i32 = 37; // reference kernels: i32 zero point per output channel of raw int8 weights
+export const D_NHWC_HP: i32 = 38; // rows of the NHWC copy (>= H + 2PH; extra rows are zero)
+export const D_NHWC_WP: i32 = 39; // columns of the NHWC copy (>= W + 2PW; extra columns are zero)
 export const D_WORDS: i32 = 40;
 
 /** Reads slot `slot` of the descriptor at `desc`. */

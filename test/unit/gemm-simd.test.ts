@@ -201,3 +201,41 @@ test("a kernel that traps on the pool throws, and the pool keeps working", async
     packed.dispose();
   }
 });
+
+test("exact integer Winograd F(2x2, 3x3) equals the scalar reference (odd sizes, padding, batch)", async () => {
+  const cases: [Conv2dGeometry, number, number, number][] = [
+    [geometry(8, 5, [3, 3], [1, 1], [1, 1], [1, 1], 1), 2, 7, 9],
+    [geometry(8, 13, [3, 3], [1, 1], [0, 0], [1, 1], 1), 1, 9, 6],
+    [geometry(24, 16, [3, 3], [1, 1], [2, 2], [1, 1], 1), 1, 5, 5],
+    [geometry(16, 8, [3, 3], [1, 1], [0, 1], [1, 1], 1), 3, 3, 12],
+  ];
+  let seed = 300;
+  for (const engine of ENGINES) {
+    for (const [g, b, h, w] of cases) await checkConv(engine, g, b, h, w, seed++, seed % 2 === 0);
+  }
+  const core = await loadCore();
+  const packed = new PackedConv2d(core, "x86", cases[0][0], randomWeights(rng(1), 5, 72, true));
+  assert.ok(packed.winograd, "3x3 stride-1 convs with 8k channels take the Winograd path");
+  packed.dispose();
+});
+
+test("Winograd stays exact at the largest accumulators it accepts (904 channels, extreme codes)", async () => {
+  const core = await loadCore();
+  const c = 904;
+  const g = geometry(c, 3, [3, 3], [1, 1], [1, 1], [1, 1], 1);
+  // |x - zp| = 255 and |w - zp| = 255 everywhere, same sign: the accumulator's largest magnitude.
+  const weights = { data: new Int8Array(3 * c * 9).fill(-128), scales: [1e-3], zeroPoints: [127] };
+  const packed = new PackedConv2d(core, "qnnpack", g, weights);
+  try {
+    assert.ok(packed.winograd);
+    const x = new Uint8Array(c * 4 * 5).fill(255);
+    for (const outScale of [2116, 3000]) {
+      const q = { inScale: 1, inZeroPoint: 0, outScale, outZeroPoint: 255, relu: false };
+      const expected = packed.runArrays(x, 1, 4, 5, q, undefined, true);
+      assert.ok(new Set(expected).size > 1, "the reference output is not saturated flat");
+      assert.deepEqual(packed.runArrays(x, 1, 4, 5, q), expected);
+    }
+  } finally {
+    packed.dispose();
+  }
+});

@@ -31,6 +31,11 @@ export interface Conv2dGeometry {
 export class PackedConv2d extends WasmAllocations {
   /** True when groups == in channels == out channels: the dedicated depthwise kernel runs. */
   readonly depthwise: boolean;
+  /**
+   * True for 3x3 stride-1 undilated single-group convs with a multiple of 8 input channels (at most
+   * 904, so the exact integer Winograd F(2x2, 3x3) cannot overflow): assembly/qkernels/winograd.ts.
+   */
+  readonly winograd: boolean;
   private readonly cg: number;
   private readonly og: number;
   private readonly kg: number;
@@ -86,6 +91,17 @@ export class PackedConv2d extends WasmAllocations {
     if (bias && bias.length !== oc)
       throw new RangeError(`conv bias has ${bias.length} values, expected ${oc}`);
     this.depthwise = g.groups === g.inChannels && g.groups === g.outChannels;
+    this.winograd =
+      !this.depthwise &&
+      g.groups === 1 &&
+      kh === 3 &&
+      kw === 3 &&
+      g.stride[0] === 1 &&
+      g.stride[1] === 1 &&
+      g.dilation[0] === 1 &&
+      g.dilation[1] === 1 &&
+      g.inChannels % 8 === 0 &&
+      g.inChannels <= 904;
     const symmetric = Array.from(weights.zeroPoints).every((z) => z === 0);
     this.requantEngine = engine === "x86" ? (g.groups <= 100 && symmetric ? "onednn" : "fbgemm") : engine;
     this.weightScales = perChannelF(weights.scales, oc, "weight scales");
@@ -94,7 +110,10 @@ export class PackedConv2d extends WasmAllocations {
     core.i8(this.raw, oc * this.kg).set(weights.data);
     this.rawZps = this.allocate(oc * 4);
     core.i32(this.rawZps, oc).set(perChannel(weights.zeroPoints, oc, "weight zero points"));
-    if (this.depthwise) {
+    if (this.winograd) {
+      this.packed = this.allocate(core.exports.qgemm_packed_bytes(oc, g.inChannels) * 16);
+      core.exports.qwinograd_pack_weights(this.raw, this.rawZps, oc, g.inChannels, this.packed);
+    } else if (this.depthwise) {
       this.packed = this.allocate(oc * kh * kw * 16);
       core.exports.qdepthwise_pack_weights(this.raw, this.rawZps, oc, kh * kw, this.packed);
     } else {
@@ -176,7 +195,19 @@ export class PackedConv2d extends WasmAllocations {
     let stride = 0;
     let blockRows = 0;
     let nhwc = 0;
-    if (!reference && this.depthwise) {
+    let nhwcRows = h + 2 * g.padding[0];
+    let nhwcCols = w + 2 * g.padding[1];
+    if (!reference && this.winograd) {
+      // Whole 4x4 input patches for every 2x2 output tile: up to one extra zero row and column.
+      nhwcRows = Math.max(nhwcRows, 2 * Math.ceil(oh / 2) + 2);
+      nhwcCols = Math.max(nhwcCols, 2 * Math.ceil(ow / 2) + 2);
+      // In the transform domain the reduction is over the C input channels (C / 2 pairs).
+      const perTile = 16 * ((g.inChannels / 2) * 4 + this.np * 4);
+      blockRows = Math.max(4, Math.min(64, Math.floor((384 * 1024) / perTile) & ~3));
+      stride = align16(this.core.exports.qwinograd_scratch_bytes(blockRows, g.inChannels, g.outChannels));
+      scratch = this.scratch.ensure(stride * threads);
+      nhwc = this.nhwc.ensure(batch * nhwcRows * nhwcCols * g.inChannels * 2);
+    } else if (!reference && this.depthwise) {
       const planeStride = this.core.exports.qdepthwise_plane_stride(
         w,
         g.padding[1],
@@ -195,14 +226,14 @@ export class PackedConv2d extends WasmAllocations {
       blockRows = blockRowsFor(this.kp);
       stride = align16(2 * blockRows * this.kp * 4 + blockRows * this.np * 4);
       scratch = this.scratch.ensure(stride * threads);
-      nhwc = this.nhwc.ensure(batch * (h + 2 * g.padding[0]) * (w + 2 * g.padding[1]) * g.inChannels * 2);
+      nhwc = this.nhwc.ensure(batch * nhwcRows * nhwcCols * g.inChannels * 2);
     }
     writeDesc(this.core, this.desc, {
       MODE: 0,
       M: batch * oh * ow,
       K: this.kg,
       N: this.og,
-      KP: this.kp,
+      KP: this.winograd && !reference ? g.inChannels / 2 : this.kp,
       NP: this.np,
       WEIGHTS: reference ? this.raw : this.packed,
       WEIGHT_ZPS: this.rawZps,
@@ -236,6 +267,8 @@ export class PackedConv2d extends WasmAllocations {
       GROUPS: g.groups,
       BATCH: batch,
       NHWC: nhwc,
+      NHWC_HP: nhwcRows,
+      NHWC_WP: nhwcCols,
     });
   }
 
@@ -251,14 +284,16 @@ export class PackedConv2d extends WasmAllocations {
   ): void {
     const threads = pool ? pool.threads : 1;
     this.prepare(batch, h, w, input, output, q, threads, false);
-    const exec = (k: "qdepthwise_thread" | "qconv_nhwc_thread" | "qconv_gemm_thread") => {
+    const exec = (
+      k: "qdepthwise_thread" | "qconv_nhwc_thread" | "qconv_gemm_thread" | "qwinograd_thread",
+    ) => {
       if (pool) pool.run(k, this.desc);
       else this.core.guard(() => this.core.exports[k](this.desc, 0, 1));
     };
     if (this.depthwise) exec("qdepthwise_thread");
     else {
       exec("qconv_nhwc_thread");
-      exec("qconv_gemm_thread");
+      exec(this.winograd ? "qwinograd_thread" : "qconv_gemm_thread");
     }
   }
 

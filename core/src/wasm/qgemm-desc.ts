@@ -41,6 +41,8 @@ export const D = {
   BATCH: 35,
   NHWC: 36,
   WEIGHT_ZPS: 37,
+  NHWC_HP: 38,
+  NHWC_WP: 39,
 } as const;
 
 export const DESC_WORDS = 40;

@@ -13,6 +13,7 @@ export const POOL_KERNELS = [
   "qconv_nhwc_thread",
   "qconv_gemm_thread",
   "qdepthwise_thread",
+  "qwinograd_thread",
 ] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 

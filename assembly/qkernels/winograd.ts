@@ -1,0 +1,289 @@
+// Exact integer Winograd F(2x2, 3x3) for quantized 3x3 stride-1 convolutions (WASM, SIMD128).
+// With B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], G' = 2G = [[2,0,0],[1,1,1],[1,-1,1],[0,0,2]]
+// and A^T = [[1,1,1,0],[0,1,-1,-1]], A^T [(G' g G'^T) . (B^T d B)] A = 4 * (the direct 2x2 output), with
+// every step in integers: |B^T d B| <= 4 * 255 fits i16, |G' g G'^T| <= 9 * 255 fits i16, products
+// and sums are exact i32 (wrapping, but the final 4 * acc fits i32 whenever 9 * C * 255 * 255 * 4 < 2^31,
+// i.e. C <= 910, which the host checks). So the accumulator is bit-identical to the direct
+// convolution's and the same requantization epilogue applies; 2.25x fewer multiplies.
+// Data flow per block of T output tiles (2x2 pixels each): input transform of 4x4 NHWC patches, 8
+// channels at a time, into 16 tile-interleaved matrices V[xi] (T x C); 16 GEMMs with the transformed
+// weights U[xi] (C x OC) giving raw i32 M[xi] (T x NP); output transform, /4, requantize, NCHW store.
+import {
+  dget,
+  D_KP,
+  D_NP,
+  D_WEIGHTS,
+  D_EPI_BINT,
+  D_EPI_A,
+  D_EPI_BF,
+  D_EPI_C,
+  D_OUTPUT,
+  D_OUT_ZP,
+  D_OUT_LO,
+  D_OUT_HI,
+  D_SCRATCH,
+  D_SCRATCH_STRIDE,
+  D_BLOCK_ROWS,
+  D_C,
+  D_OC,
+  D_OH,
+  D_OW,
+  D_BATCH,
+  D_NHWC,
+  D_NHWC_HP,
+  D_NHWC_WP,
+} from "../util/qgemm-desc";
+import { gemmBlock, qgemm_packed_bytes } from "./gemm";
+import { requant4 } from "../util/requant-epilogue";
+
+/**
+ * Transforms int8 weights [OC][C][3][3] (minus per-channel zero points) to G' g G'^T and packs them as
+ * 16 GEMM weight sets (one per transform position xi), each laid out like qgemm_pack_weights(OC, C).
+ */
+export function qwinograd_pack_weights(src: usize, zps: usize, oc: i32, c: i32, dst: usize): void {
+  const kp = (c + 1) >> 1;
+  const setBytes = <usize>qgemm_packed_bytes(oc, c);
+  memory.fill(dst, 0, setBytes * 16);
+  for (let o = 0; o < oc; o++) {
+    const zp = load<i32>(zps + (<usize>o << 2));
+    const panel = o >> 3;
+    const half = (o >> 2) & 1;
+    const col = o & 3;
+    for (let ci = 0; ci < c; ci++) {
+      const g = src + (<usize>(o * c + ci) * 9);
+      // t = G' g (4x3), then U = t G'^T (4x4).
+      for (let i = 0; i < 4; i++) {
+        let t0 = 0;
+        let t1 = 0;
+        let t2 = 0;
+        for (let j = 0; j < 3; j++) {
+          const g0 = <i32>load<i8>(g + j) - zp;
+          const g1 = <i32>load<i8>(g + 3 + j) - zp;
+          const g2 = <i32>load<i8>(g + 6 + j) - zp;
+          let v: i32;
+          if (i == 0) v = 2 * g0;
+          else if (i == 1) v = g0 + g1 + g2;
+          else if (i == 2) v = g0 - g1 + g2;
+          else v = 2 * g2;
+          if (j == 0) t0 = v;
+          else if (j == 1) t1 = v;
+          else t2 = v;
+        }
+        const u0 = 2 * t0;
+        const u1 = t0 + t1 + t2;
+        const u2 = t0 - t1 + t2;
+        const u3 = 2 * t2;
+        for (let j = 0; j < 4; j++) {
+          const u = j == 0 ? u0 : j == 1 ? u1 : j == 2 ? u2 : u3;
+          const xi = i * 4 + j;
+          const at = dst + <usize>xi * setBytes + <usize>panel * kp * 32 + <usize>(ci >> 1) * 32 + half * 16 + col * 4 + ((ci & 1) << 1);
+          store<i16>(at, <i16>u);
+        }
+      }
+    }
+  }
+}
+
+/** Scratch bytes one thread needs for blocks of `tiles` tiles (a multiple of 4). */
+export function qwinograd_scratch_bytes(tiles: i32, c: i32, oc: i32): i32 {
+  const kp = (c + 1) >> 1;
+  const np = (oc + 7) & ~7;
+  return 16 * tiles * kp * 4 + 16 * tiles * np * 4 + 64;
+}
+
+/** Thread `t` of `threads` computes its share of the batch * ceil(OH/2) * ceil(OW/2) output tiles. */
+export function qwinograd_thread(desc: usize, t: i32, threads: i32): void {
+  const c = dget(desc, D_C);
+  const oc = dget(desc, D_OC);
+  const oh = dget(desc, D_OH);
+  const ow = dget(desc, D_OW);
+  const kp = dget(desc, D_KP);
+  const np = dget(desc, D_NP);
+  const wp = dget(desc, D_NHWC_WP);
+  const hp = dget(desc, D_NHWC_HP);
+  const th = (oh + 1) >> 1;
+  const tw = (ow + 1) >> 1;
+  const perImage = th * tw;
+  const total = dget(desc, D_BATCH) * perImage;
+  const blockTiles = dget(desc, D_BLOCK_ROWS);
+  const nhwc = <usize>dget(desc, D_NHWC);
+  const weights = <usize>dget(desc, D_WEIGHTS);
+  const output = <usize>dget(desc, D_OUTPUT);
+  const bint = <usize>dget(desc, D_EPI_BINT);
+  const ea = <usize>dget(desc, D_EPI_A);
+  const ebf = <usize>dget(desc, D_EPI_BF);
+  const ecc = <usize>dget(desc, D_EPI_C);
+  const outZp = dget(desc, D_OUT_ZP);
+  const zpv = i32x4.splat(outZp);
+  const loZ = i32x4.splat(dget(desc, D_OUT_LO) - outZp);
+  const hiZ = i32x4.splat(dget(desc, D_OUT_HI) - outZp);
+  const scratch = <usize>dget(desc, D_SCRATCH) + <usize>t * <usize>dget(desc, D_SCRATCH_STRIDE);
+  const vBytes = <usize>blockTiles * kp * 4; // one V[xi]
+  const mBytes = <usize>blockTiles * np * 4; // one M[xi]
+  const vBase = scratch;
+  const mBase = scratch + 16 * vBytes;
+  const setBytes = <usize>qgemm_packed_bytes(oc, c);
+  const pixBytes = <usize>c << 1;
+  const rowBytes = <usize>wp * pixBytes;
+  const ohw = <usize>oh * ow;
+  // Tiles split across threads in multiples of 4.
+  const units = (total + 3) >> 2;
+  const t0 = min(<i32>((<i64>units * t) / threads) * 4, total);
+  const t1 = min(<i32>((<i64>units * (t + 1)) / threads) * 4, total);
+  for (let tb = t0; tb < t1; tb += blockTiles) {
+    const count = min(blockTiles, t1 - tb);
+    const padded = (count + 3) & ~3;
+    // Input transform: V[xi][tile][c] in 4-tile interleaved pair layout.
+    for (let r = 0; r < padded; r++) {
+      const tileRow = <usize>(r >> 2) * (<usize>kp << 4) + (<usize>(r & 3) << 2);
+      if (r >= count) {
+        for (let xi = 0; xi < 16; xi++) {
+          const d = vBase + <usize>xi * vBytes + tileRow;
+          for (let p = 0; p < kp; p++) store<u32>(d + (<usize>p << 4), 0);
+        }
+        continue;
+      }
+      const tile = tb + r;
+      const n = tile / perImage;
+      const rest = tile - n * perImage;
+      const ty = rest / tw;
+      const tx = rest - ty * tw;
+      const base = nhwc + (<usize>(n * hp + 2 * ty) * wp + <usize>(2 * tx)) * pixBytes;
+      for (let ch = 0; ch < c; ch += 8) {
+        const p0 = base + (<usize>ch << 1);
+        const p1 = p0 + rowBytes;
+        const p2 = p1 + rowBytes;
+        const p3 = p2 + rowBytes;
+        // Row transform (B^T d) down each column j, then column transform (. B) of each row.
+        const d00 = v128.load(p0);
+        const d10 = v128.load(p1);
+        const d20 = v128.load(p2);
+        const d30 = v128.load(p3);
+        const t00 = i16x8.sub(d00, d20);
+        const t10 = i16x8.add(d10, d20);
+        const t20 = i16x8.sub(d20, d10);
+        const t30 = i16x8.sub(d10, d30);
+        const d01 = v128.load(p0 + pixBytes);
+        const d11 = v128.load(p1 + pixBytes);
+        const d21 = v128.load(p2 + pixBytes);
+        const d31 = v128.load(p3 + pixBytes);
+        const t01 = i16x8.sub(d01, d21);
+        const t11 = i16x8.add(d11, d21);
+        const t21 = i16x8.sub(d21, d11);
+        const t31 = i16x8.sub(d11, d31);
+        const d02 = v128.load(p0 + 2 * pixBytes);
+        const d12 = v128.load(p1 + 2 * pixBytes);
+        const d22 = v128.load(p2 + 2 * pixBytes);
+        const d32 = v128.load(p3 + 2 * pixBytes);
+        const t02 = i16x8.sub(d02, d22);
+        const t12 = i16x8.add(d12, d22);
+        const t22 = i16x8.sub(d22, d12);
+        const t32 = i16x8.sub(d12, d32);
+        const d03 = v128.load(p0 + 3 * pixBytes);
+        const d13 = v128.load(p1 + 3 * pixBytes);
+        const d23 = v128.load(p2 + 3 * pixBytes);
+        const d33 = v128.load(p3 + 3 * pixBytes);
+        const t03 = i16x8.sub(d03, d23);
+        const t13 = i16x8.add(d13, d23);
+        const t23 = i16x8.sub(d23, d13);
+        const t33 = i16x8.sub(d13, d33);
+        const d = vBase + tileRow + (<usize>(ch >> 1) << 4);
+        storeRowTransformed(d, vBytes, 0, t00, t01, t02, t03);
+        storeRowTransformed(d, vBytes, 4, t10, t11, t12, t13);
+        storeRowTransformed(d, vBytes, 8, t20, t21, t22, t23);
+        storeRowTransformed(d, vBytes, 12, t30, t31, t32, t33);
+      }
+    }
+    // 16 GEMMs in the transform domain, raw i32 results.
+    for (let xi = 0; xi < 16; xi++) {
+      gemmBlock(vBase + <usize>xi * vBytes, count, kp, weights + <usize>xi * setBytes, np, 2, 0, 0, 0, 0, 0, 0, 0, mBase + <usize>xi * mBytes);
+    }
+    // Output transform, exact /4, requantize, store the 2x2 pixels of 4 channels at a time.
+    for (let r = 0; r < count; r++) {
+      const tile = tb + r;
+      const n = tile / perImage;
+      const rest = tile - n * perImage;
+      const ty = rest / tw;
+      const tx = rest - ty * tw;
+      const y0 = 2 * ty;
+      const x0 = 2 * tx;
+      const right = x0 + 1 < ow;
+      const bottom = y0 + 1 < oh;
+      const mRow = mBase + <usize>r * np * 4;
+      for (let o = 0; o < oc; o += 4) {
+        const mo = mRow + (<usize>o << 2);
+        // s_0j = m0j + m1j + m2j ; s_1j = m1j - m2j - m3j
+        const m00 = v128.load(mo);
+        const m01 = v128.load(mo + mBytes);
+        const m02 = v128.load(mo + 2 * mBytes);
+        const m03 = v128.load(mo + 3 * mBytes);
+        const m10 = v128.load(mo + 4 * mBytes);
+        const m11 = v128.load(mo + 5 * mBytes);
+        const m12 = v128.load(mo + 6 * mBytes);
+        const m13 = v128.load(mo + 7 * mBytes);
+        const m20 = v128.load(mo + 8 * mBytes);
+        const m21 = v128.load(mo + 9 * mBytes);
+        const m22 = v128.load(mo + 10 * mBytes);
+        const m23 = v128.load(mo + 11 * mBytes);
+        const m30 = v128.load(mo + 12 * mBytes);
+        const m31 = v128.load(mo + 13 * mBytes);
+        const m32 = v128.load(mo + 14 * mBytes);
+        const m33 = v128.load(mo + 15 * mBytes);
+        const s00 = i32x4.add(i32x4.add(m00, m10), m20);
+        const s01 = i32x4.add(i32x4.add(m01, m11), m21);
+        const s02 = i32x4.add(i32x4.add(m02, m12), m22);
+        const s03 = i32x4.add(i32x4.add(m03, m13), m23);
+        const s10 = i32x4.sub(i32x4.sub(m10, m20), m30);
+        const s11 = i32x4.sub(i32x4.sub(m11, m21), m31);
+        const s12 = i32x4.sub(i32x4.sub(m12, m22), m32);
+        const s13 = i32x4.sub(i32x4.sub(m13, m23), m33);
+        const off = <usize>o << 2;
+        const y00 = requant4(i32x4.shr_s(i32x4.add(i32x4.add(s00, s01), s02), 2), bint, ea, ebf, ecc, off, zpv, loZ, hiZ);
+        const y01 = requant4(i32x4.shr_s(i32x4.sub(i32x4.sub(s01, s02), s03), 2), bint, ea, ebf, ecc, off, zpv, loZ, hiZ);
+        const y10 = requant4(i32x4.shr_s(i32x4.add(i32x4.add(s10, s11), s12), 2), bint, ea, ebf, ecc, off, zpv, loZ, hiZ);
+        const y11 = requant4(i32x4.shr_s(i32x4.sub(i32x4.sub(s11, s12), s13), 2), bint, ea, ebf, ecc, off, zpv, loZ, hiZ);
+        const live = min(4, oc - o);
+        for (let q = 0; q < live; q++) {
+          const dst = output + (<usize>(n * oc + o + q)) * ohw + <usize>y0 * ow + x0;
+          store<u8>(dst, <u8>lane(y00, q));
+          if (right) store<u8>(dst + 1, <u8>lane(y01, q));
+          if (bottom) {
+            store<u8>(dst + ow, <u8>lane(y10, q));
+            if (right) store<u8>(dst + ow + 1, <u8>lane(y11, q));
+          }
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function lane(v: v128, q: i32): i32 {
+  if (q == 0) return i32x4.extract_lane(v, 0);
+  if (q == 1) return i32x4.extract_lane(v, 1);
+  if (q == 2) return i32x4.extract_lane(v, 2);
+  return i32x4.extract_lane(v, 3);
+}
+
+/**
+ * Column transform (. B) of one transformed row i (t_i0..t_i3, 8 channels each) and the stores of its
+ * 4 results V[xi = i*4 + j]: each vector holds 4 channel pairs, which go to 4 consecutive pair slots.
+ */
+// @ts-ignore: decorator
+@inline
+function storeRowTransformed(d: usize, vBytes: usize, xiBase: i32, t0: v128, t1: v128, t2: v128, t3: v128): void {
+  storePairs(d + <usize>xiBase * vBytes, i16x8.sub(t0, t2));
+  storePairs(d + <usize>(xiBase + 1) * vBytes, i16x8.add(t1, t2));
+  storePairs(d + <usize>(xiBase + 2) * vBytes, i16x8.sub(t2, t1));
+  storePairs(d + <usize>(xiBase + 3) * vBytes, i16x8.sub(t1, t3));
+}
+
+// @ts-ignore: decorator
+@inline
+function storePairs(d: usize, v: v128): void {
+  v128.store32_lane(d, v, 0);
+  v128.store32_lane(d, v, 1, 16);
+  v128.store32_lane(d, v, 2, 32);
+  v128.store32_lane(d, v, 3, 48);
+}
