@@ -146,6 +146,7 @@ test("Transpose, Concat, Flatten, Reshape, Squeeze/Unsqueeze", async () => {
   await check(singleOp("Transpose", [3, 4, 5], {}), { X: [3, 4, 5] });
   await check(singleOp("Concat", [2, 3, 4], { A: [2, 2, 4], B: [2, 1, 4] }, { axis: attr.int(1) }), { X: [2, 3, 4] });
   await check(singleOp("Flatten", [2, 3, 4, 5], {}, { axis: attr.int(2) }), { X: [2, 3, 4, 5] });
+  await check(singleOp("Dropout", [2, 3], {}), { X: [2, 3] });
   await check(singleOp("Reshape", [2, 3, 4], { S: int64Tensor("S", [2], [0, -1]) }), { X: [2, 3, 4] });
   const axes = int64Tensor("axes", [1], [1]);
   const sq = buildModel({

@@ -324,6 +324,11 @@ const RULES: Record<string, ShapeRule> = {
   Sigmoid: same,
   Tanh: same,
   Identity: same,
+  Dropout: (node, inputs) => {
+    if (node.outputs[1]) fail(node, `the mask output of Dropout is not supported (export in eval mode)`);
+    if (node.inputs[2]) fail(node, `training_mode is not supported (export in eval mode)`);
+    return same(node, inputs);
+  },
   Softmax: (node, inputs) => {
     const x = input(node, inputs, 0);
     normalizeAxis(node, attrInt(node, "axis", -1), x.shape.length);

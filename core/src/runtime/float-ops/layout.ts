@@ -1,4 +1,4 @@
-// Float data-movement ops (any process holding a WasmCore): Identity/Flatten/Reshape/Squeeze/Unsqueeze
+// Float data-movement ops (any process holding a WasmCore): Identity/Dropout/Flatten/Reshape/Squeeze/Unsqueeze
 // (a copy: every value owns its buffer so observers may edit one in place), Transpose, Concat.
 import { attrInt, attrInts, type Node } from "../../onnx/ir";
 import { normalizeAxis } from "../../onnx/fold";
@@ -20,6 +20,8 @@ const copyOp: FloatOp = {
 
 export const layoutOps: Record<string, FloatOp> = {
   Identity: copyOp,
+  // Inference-mode Dropout is the identity (shape inference refuses the mask output and training mode).
+  Dropout: copyOp,
   Flatten: copyOp,
   Reshape: copyOp,
   Squeeze: copyOp,
