@@ -64,8 +64,9 @@ export function fakeQuantizePerChannel(
  * One training step of torch.fused_moving_avg_obs_fake_quant (observer and fake-quant enabled):
  * 1. running min/max (f32, `channels` each; +/-inf until the first step) move by the averaging
  *    constant: r = isinf(r) ? cur : r + c * (cur - r);
- * 2. scale/zero point per channel (or per tensor) from fbgemm's ChooseQuantizationParams(min, max,
- *    qmin, qmax, preserve_sparsity = symmetric) (float32 scale, double zero-point arithmetic):
+ * 2. scale/zero point per channel (or per tensor) from ChooseQuantizationParams(min, max, qmin, qmax,
+ *    preserve_sparsity = symmetric): fbgemm's (fbgemmQParams; x86 builds of PyTorch) or ATen's (builds
+ *    without fbgemm, e.g. ARM):
  *    these are the module's scale/zero_point buffers. Note they differ from the observer's
  *    calculate_qparams (symmetric: max|x|/128 or max/127 here, max|x|/127.5 there);
  * 3. fake-quantize src into dst with them.
@@ -87,6 +88,7 @@ export function fusedMovingAvgObsFakeQuant(
   quantMin: i32,
   quantMax: i32,
   symmetric: bool,
+  fbgemmQParams: bool,
   scratch: usize,
 ): void {
   const c = <f32>averagingConstant;
@@ -109,7 +111,7 @@ export function fusedMovingAvgObsFakeQuant(
     const xMax = load<f32>(curMax + off);
     store<f32>(runningMin + off, isFinite(rMin) || isNaN(rMin) ? rMin + c * (xMin - rMin) : xMin);
     store<f32>(runningMax + off, isFinite(rMax) || isNaN(rMax) ? rMax + c * (xMax - rMax) : xMax);
-    chooseQParams(load<f32>(runningMin + off), load<f32>(runningMax + off), quantMin, quantMax, symmetric, false, true);
+    chooseQParams(load<f32>(runningMin + off), load<f32>(runningMax + off), quantMin, quantMax, symmetric, false, fbgemmQParams);
     store<f32>(scalesOut + off, <f32>chosenScale);
     store<i32>(zeroPointsOut + off, chosenZeroPoint);
   }

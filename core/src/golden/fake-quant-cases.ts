@@ -3,7 +3,7 @@
 // several batches (output, scale and zero point after every step).
 import type { CaseHandler, GoldenCase } from "./verify";
 import { decodeFloat32 } from "./arrays";
-import { describeMismatch, firstFloatMismatch, firstIntMismatch } from "./compare";
+import { describeMismatch, firstFloatMismatch, firstIntMismatch, type Mismatch } from "./compare";
 import { InputError } from "../errors";
 import {
   QAT_BACKENDS,
@@ -60,7 +60,14 @@ const qatCase: CaseHandler = (c, core) => {
   if (!Array.isArray(inputs) || !Array.isArray(steps) || inputs.length !== steps.length) {
     throw new InputError("case needs 'inputs' and 'steps' lists of the same length");
   }
-  const fq = createFusedMovingAvgObsFakeQuantize(core, defaultQatFakeQuantSpec(backend as QatBackend, role));
+  // Golden data comes from x86 builds (fbgemm's qparams); builds without fbgemm say "aten".
+  const impl = c.qparams_impl ?? "fbgemm";
+  if (impl !== "fbgemm" && impl !== "aten")
+    throw new InputError(`qparams_impl should be fbgemm or aten, got ${JSON.stringify(impl)}`);
+  const fq = createFusedMovingAvgObsFakeQuantize(core, {
+    ...defaultQatFakeQuantSpec(backend as QatBackend, role),
+    qparamsImpl: impl,
+  });
   try {
     for (let s = 0; s < inputs.length; s++) {
       const x = decodeFloat32(inputs[s], `inputs[${s}]`);
@@ -68,11 +75,22 @@ const qatCase: CaseHandler = (c, core) => {
       // The golden scale/zero_point are the module's calculate_qparams() after the step.
       const q = fq.calculateQParams();
       const step = steps[s] as GoldenCase;
-      const checks = [
+      const checks: [string, Mismatch | undefined][] = [
         ["scale", firstFloatMismatch(numArray(step, "scale"), q.scales, FLOAT_RTOL)],
         ["zero_point", firstIntMismatch(numArray(step, "zero_point"), q.zeroPoints)],
         ["out", firstFloatMismatch(decodeFloat32(step.out, "out").data, r.out, FLOAT_RTOL)],
-      ] as const;
+      ];
+      // Optional: the module's own scale/zero_point buffers (the qparams the step fake-quantized with).
+      if (step.module_scale !== undefined) {
+        checks.push([
+          "module scale",
+          firstFloatMismatch(numArray(step, "module_scale"), r.scales, FLOAT_RTOL),
+        ]);
+        checks.push([
+          "module zero_point",
+          firstIntMismatch(numArray(step, "module_zero_point"), r.zeroPoints),
+        ]);
+      }
       for (const [what, m] of checks) {
         if (m) return { status: "fail", detail: `step ${s + 1}: ${describeMismatch(what, m)}` };
       }

@@ -124,6 +124,12 @@ export interface FusedFakeQuantSpec {
   averagingConstant?: number;
   /** Per channel only; PyTorch's fused op supports axis 0 only. */
   chAxis?: number;
+  /**
+   * Whose ChooseQuantizationParams the fused op uses for the qparams it fake-quantizes with: "fbgemm"
+   * (default; x86 builds of PyTorch, where training usually runs) or "aten" (builds without fbgemm, such
+   * as ARM). They differ in the last bits of the scale and in rare zero-point ties.
+   */
+  qparamsImpl?: "fbgemm" | "aten";
 }
 
 export interface FakeQuantStep {
@@ -274,6 +280,7 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
         this.quantMin,
         this.quantMax,
         this.spec.qscheme.endsWith("symmetric"),
+        (this.spec.qparamsImpl ?? "fbgemm") === "fbgemm",
         scratch,
       );
       return {
