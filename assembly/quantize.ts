@@ -96,9 +96,14 @@ export function dequantizePerTensor(src: usize, dst: usize, n: i32, scale: f64, 
   if (dtype != DTYPE_QINT32) {
     const vs = f32x4.splat(s);
     const vzp = i32x4.splat(zeroPoint);
+    const signed = dtype == DTYPE_QINT8;
     let i = 0;
     for (; i + 4 <= n; i += 4) {
-      const q = i32x4(loadQ(src, i, dtype), loadQ(src, i + 1, dtype), loadQ(src, i + 2, dtype), loadQ(src, i + 3, dtype));
+      // Widen 4 bytes to 4 int32 lanes.
+      const bytes = v128.load32_zero(src + <usize>i);
+      const q = signed
+        ? i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(bytes))
+        : i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes));
       const f = f32x4.convert_i32x4_s(i32x4.sub(q, vzp));
       v128.store(dst + (<usize>i << 2), f32x4.mul(f, vs));
     }
