@@ -171,3 +171,30 @@ test("unsupported ops are named with their node when an executor is created", as
   const core = await loadCore();
   checkError(() => FloatExecutor.create(core, model, { file: "erf.onnx" }), /erf\.onnx: the float executor cannot run node 'erf_1' \(Erf\): op not supported/);
 });
+
+test("corrupted models (random byte changes) either read and run or fail with an InputError", async () => {
+  const base = fs.readFileSync(path.join(modelsDir, "dwcnn.onnx"));
+  const core = await loadCore();
+  const r = rng(7);
+  const x = { input: { data: new Float32Array(2 * 64), shape: [2, 1, 8, 8] } };
+  const outcomes = { ok: 0, refused: 0 };
+  for (let trial = 0; trial < 200; trial++) {
+    const bytes = Uint8Array.from(base);
+    // The graph structure sits in the first few KB; the rest is raw weight data.
+    for (let f = 0; f < 1 + (trial % 3); f++) bytes[Math.floor(r.next() * 3000)] = Math.floor(r.next() * 256);
+    try {
+      const ex = FloatExecutor.create(core, readModel(bytes, { file: "fuzz.onnx" }));
+      try {
+        await ex.run(x);
+      } finally {
+        ex.dispose();
+      }
+      outcomes.ok++;
+    } catch (e) {
+      if (!(e instanceof InputError)) assert.fail(`trial ${trial}: ${e instanceof Error ? e.stack : e}`);
+      assert.equal(e.message.split("\n").length, 1);
+      outcomes.refused++;
+    }
+  }
+  assert.ok(outcomes.ok > 20 && outcomes.refused > 20, JSON.stringify(outcomes));
+});

@@ -273,7 +273,6 @@ export function fromLittleEndianBytes(dtype: DType, raw: Uint8Array, n: number):
 }
 
 function fromTypedFields(t: onnx.ITensorProto, dtype: DType, n: number, label: string): TensorData {
-  const data = allocTensorData(dtype, n);
   let src: ArrayLike<number | Longish>;
   switch (dtype) {
     case "float32":
@@ -296,6 +295,8 @@ function fromTypedFields(t: onnx.ITensorProto, dtype: DType, n: number, label: s
   if (src.length !== n) {
     throw new InputError(`${label} holds ${src.length} values but its shape [${t.dims?.join(", ")}] needs ${n}`);
   }
+  // Allocated only after the count matched, so corrupt dims cannot request absurd allocations.
+  const data = allocTensorData(dtype, n);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     for (let i = 0; i < n; i++) {
       const v = src[i] as Longish;
