@@ -5,7 +5,10 @@
 import type { ClassInfo, FileModel } from "./model";
 import { quantApi } from "./names";
 import { callArgs, stringValue, unparen, dottedName, type CallArgs, type PyNode } from "./syntax";
-import { paramNames } from "./interpret";
+import { Interpreter, paramNames } from "./interpret";
+import { behaviorOf, effectiveQconfig } from "./convert-semantics";
+import { FUNCTIONAL_LOSSES, LOSS_MODULES, QUANT_FAILING_OPS } from "./torch-knowledge";
+import { nnClass, torchFunction } from "./names";
 
 export type QconfigKind = "static" | "qat" | "dynamic" | "weight-only" | "unknown";
 
@@ -64,7 +67,9 @@ export type FlowEvent =
   | { k: "save"; call: PyNode; model: ModelObj | undefined; valueNode: PyNode | undefined; pathKey: string | undefined }
   | { k: "load"; call: PyNode; pathKey: string | undefined; weightsOnly: PyNode | undefined; usedAsModule: PyNode[] }
   | { k: "engine"; node: PyNode; value: string; valueNode: PyNode }
-  | { k: "qconfig"; node: PyNode; info: QconfigInfo | null; model: ModelObj | undefined };
+  | { k: "qconfig"; node: PyNode; info: QconfigInfo | null; model: ModelObj | undefined }
+  /** Module-level code using the quantized output of a converted model where PyTorch needs a float tensor. */
+  | { k: "quantized-output"; node: PyNode; code: "QS103" | "QS104"; message: string };
 
 export interface FlowResult {
   events: FlowEvent[];
@@ -77,6 +82,10 @@ type Binding =
   | { k: "qconfig"; info: QconfigInfo }
   | { k: "qmapping"; info: QconfigInfo }
   | { k: "str"; value: string }
+  /** A tensor returned by a converted model: quantized or float. */
+  | { k: "tensor"; quant: boolean; from: PyNode }
+  /** An instance of a torch.nn loss module. */
+  | { k: "loss"; name: string }
   | { k: "load"; event: Extract<FlowEvent, { k: "load" }> };
 
 interface Scope {
@@ -250,6 +259,15 @@ class FlowWalker {
       return undefined;
     }
     if (n.type === "call") return this.call(n, scope, statement);
+    if (n.type === "binary_operator") {
+      const left = this.expr(n.child("left"), scope);
+      const right = this.expr(n.child("right"), scope);
+      const op = n.tokens[0] ?? "+";
+      if (["+", "-", "*", "/", "@"].includes(op) && ((left?.k === "tensor" && left.quant) || (right?.k === "tensor" && right.quant))) {
+        this.quantizedOutputUse(n, "QS103", `\`${op}\``);
+      }
+      return undefined;
+    }
     // Other expressions: visit nested calls for their effects (e.g. print(model(x))).
     for (const c of n.namedChildren) {
       if (c.type === "lambda") continue;
@@ -307,6 +325,10 @@ class FlowWalker {
         }
         if (obj?.k === "submodule" && method === "register_forward_hook") return undefined;
         this.visitArgs(args, scope);
+        if (obj?.k === "tensor") {
+          if (method === "dequantize") return { k: "tensor", quant: false, from: n };
+          if (obj.quant && QUANT_FAILING_OPS.has(method)) this.quantizedOutputUse(n, "QS103", `\`.${method}()\``);
+        }
         return undefined;
       }
       return this.apiCall(resolved ?? "", n, args, scope, statement);
@@ -316,6 +338,11 @@ class FlowWalker {
       if (local?.k === "model") {
         this.visitArgs(args, scope);
         this.markCalled(local.obj);
+        return this.modelOutput(local.obj, n);
+      }
+      if (local?.k === "loss") {
+        const quant = args.positional.find((a) => this.expr(a, scope)?.k === "tensor" && (this.expr(a, scope) as { quant: boolean }).quant);
+        if (quant) this.quantizedOutputUse(n, "QS104", `the loss \`${fnNode.text}\` (nn.${local.name})`);
         return undefined;
       }
       if (local?.k === "load") {
@@ -371,6 +398,29 @@ class FlowWalker {
       const b = this.expr(a, scope);
       if (b?.k === "model") this.markCalled(b.obj);
     }
+  }
+
+  /** The kind of tensor a converted model returns (interpreting its forward), when it is certain. */
+  private modelOutput(m: ModelObj, call: PyNode): Binding | undefined {
+    if (m.stage !== "converted" || !m.prepared || m.custom) return undefined;
+    const interp = new Interpreter(this.file, { mode: "eager", behavior: (sub, path) => behaviorOf(m, sub, path), report: () => undefined });
+    const rootQc = effectiveQconfig(m, "");
+    const wrappedActive = m.wrapped && !!rootQc && (rootQc.kind === "static" || rootQc.kind === "qat");
+    const out = interp.runForward(m.cls, "", wrappedActive ? [{ k: "quant" }] : undefined);
+    if (m.wrapped) return wrappedActive ? { k: "tensor", quant: false, from: call } : undefined;
+    if (out.k === "quant") return { k: "tensor", quant: true, from: call };
+    if (out.k === "float") return { k: "tensor", quant: false, from: call };
+    return undefined;
+  }
+
+  private quantizedOutputUse(node: PyNode, code: "QS103" | "QS104", what: string): void {
+    const message =
+      code === "QS104"
+        ? `${what} receives the quantized output of a converted model: losses have no quantized kernels. ` +
+          `End forward with a DeQuantStub (or call .dequantize() on the output).`
+        : `${what} on the quantized output of a converted model fails: PyTorch raises "Could not run 'aten::...' with arguments from the 'QuantizedCPU' backend". ` +
+          `The model's forward returns a quantized tensor: end it with a DeQuantStub (or call .dequantize() on the output).`;
+    this.events.push({ k: "quantized-output", node, code, message });
   }
 
   private markCalled(m: ModelObj): void {
@@ -479,6 +529,17 @@ class FlowWalker {
       return undefined;
     }
     if (api === undefined) {
+      const cls = nnClass(name);
+      if (cls && LOSS_MODULES.has(cls)) return { k: "loss", name: cls };
+      const op = torchFunction(name);
+      if (op && (FUNCTIONAL_LOSSES.has(op) || QUANT_FAILING_OPS.has(op))) {
+        const quant = args.positional.some((a) => {
+          const b = this.expr(a, scope);
+          return b?.k === "tensor" && b.quant;
+        });
+        if (quant) this.quantizedOutputUse(n, FUNCTIONAL_LOSSES.has(op) ? "QS104" : "QS103", `${name}()`);
+      }
+      if (op === "dequantize") return { k: "tensor", quant: false, from: n };
       // Unknown code: visit arguments (a model handed over is assumed to be run).
       this.visitArgs(args, scope);
       return undefined;

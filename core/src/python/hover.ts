@@ -5,7 +5,7 @@ import type { FileAnalysis } from "./analyze";
 import type { ModelObj } from "./flow";
 import type { ClassInfo, SubmoduleDef } from "./model";
 import { kindName } from "./model";
-import { behaviorOf, effectiveQconfig, fusedType } from "./rules/dataflow";
+import { behaviorOf, effectiveQconfig, fusedType } from "./convert-semantics";
 import { STATIC_QUANT_MAPPINGS } from "./torch-knowledge";
 import type { PyNode } from "./syntax";
 

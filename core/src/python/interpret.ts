@@ -493,11 +493,16 @@ export class Interpreter {
         const sub = obj.cls.submodules.get(attr);
         if (sub) return { k: "module", sub, path: joinPath(obj.path, attr) };
         if (attr === "training") return PY;
+        if (obj.cls.tensors.has(attr)) return this.hooks.mode === "trace" ? PROXY : FLOAT;
         const value = obj.cls.attributes.get(attr);
         if (value) {
-          const c = this.constOf(value);
-          // Attributes set from constructor arguments are Python values, but their value is unknown here.
-          return c.k === "py" && c.known && unparen(value)?.type !== "identifier" ? PY : PY;
+          // Plain attributes: Python values (flags, sizes) or tensors FX treats as constants. Their
+          // value at run time is unknown here.
+          const v = unparen(value);
+          if (v?.type === "call" && /^torch\.[a-z_]+$/.test(this.file.names.resolve(v.child("function")) ?? "")) {
+            return this.hooks.mode === "trace" ? UNKNOWN : FLOAT;
+          }
+          return PY;
         }
         return UNKNOWN;
       }

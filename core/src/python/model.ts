@@ -39,6 +39,8 @@ export interface ClassInfo {
   attributes: Map<string, PyNode>;
   /** qconfig assignments in __init__: "" for self.qconfig, "fc" for self.fc.qconfig. */
   qconfigs: Map<string, PyNode>;
+  /** Parameters and registered buffers (FX traces them as get_attr Proxies). */
+  tensors: Set<string>;
 }
 
 export interface FunctionInfo {
@@ -138,6 +140,7 @@ function buildClass(def: PyNode, names: NameTable, classes: Map<string, ClassInf
     methods: new Map(base?.methods ?? []),
     attributes: new Map(base?.attributes ?? []),
     qconfigs: new Map(base?.qconfigs ?? []),
+    tensors: new Set(base?.tensors ?? []),
   };
   const body = def.child("body");
   for (const s of body?.namedChildren ?? []) {
@@ -158,6 +161,10 @@ function collectInit(init: PyNode, info: ClassInfo, names: NameTable, classes: M
       if (s.type === "expression_statement") {
         const a = s.namedChildren[0];
         if (a?.type === "assignment") handleAssignment(a);
+        else if (a?.type === "call" && /^self\.register_(buffer|parameter)$/.test(a.child("function")?.text ?? "")) {
+          const name = stringValue(callArgs(a).positional[0]);
+          if (name) info.tensors.add(name);
+        }
       } else if (s.type === "if_statement" || s.type === "for_statement" || s.type === "with_statement" || s.type === "try_statement") {
         // Submodules assigned conditionally still exist on some path; record them.
         visit(s.child("consequence") ?? s.child("body"));
@@ -178,6 +185,12 @@ function collectInit(init: PyNode, info: ClassInfo, names: NameTable, classes: M
       return;
     }
     if (obj.type !== "identifier" || obj.text !== "self") return;
+    const ctor = unparen(right);
+    if (ctor?.type === "call" && /^torch\.nn\.(parameter\.)?Parameter$/.test(names.resolve(ctor.child("function")) ?? "")) {
+      info.tensors.add(attr);
+      info.attributes.set(attr, right);
+      return;
+    }
     const sub = submoduleFrom(attr, right, names, classes);
     if (sub) {
       sub.target = left;

@@ -389,3 +389,41 @@ test("calibration through a same-file function, Sequential bodies and dynamic qu
     ALL_BUT_INFO,
   );
 });
+
+test("module-level code using a quantized model output: losses and arithmetic; dequantize() is fine", async () => {
+  await checkMarked(
+    py`
+      import torch
+      import torch.nn as nn
+      import torch.nn.functional as F
+      import torch.ao.quantization as tq
+
+
+      class M(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.quant = tq.QuantStub()
+              self.fc = nn.Linear(4, 4)
+              self.dequant = tq.DeQuantStub()
+
+          def forward(self, x):
+              return self.fc(self.quant(x))
+
+
+      m = M().eval()
+      m.qconfig = tq.get_default_qconfig("x86")
+      m = tq.prepare(m)
+      m(torch.randn(2, 4))
+      m = tq.convert(m)
+      criterion = nn.CrossEntropyLoss()
+      out = m(torch.randn(2, 4))
+      loss = F.mse_loss(out, torch.zeros(2, 4))  # expect: QS104 error
+      loss2 = criterion(out, torch.tensor([0, 1]))  # expect: QS104 error
+      shifted = out + 1  # expect: QS103 error
+      fine = out.dequantize()
+      loss3 = criterion(fine, torch.tensor([0, 1]))
+      print(out.int_repr(), (fine * 2).sum())
+    `,
+    QS1,
+  );
+});

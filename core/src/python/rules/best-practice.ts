@@ -6,7 +6,7 @@ import type { FlowEvent, ModelObj, QconfigInfo } from "../flow";
 import type { ClassInfo, SubmoduleDef } from "../model";
 import { X86_LIKE_BACKENDS } from "../torch-knowledge";
 import { callArgs, stringValue, unparen, walk, type PyNode } from "../syntax";
-import { effectiveQconfig } from "./dataflow";
+import { effectiveQconfig } from "../convert-semantics";
 import type { RuleContext, RuleFamily } from "./registry";
 import { spellName } from "./fix-helpers";
 

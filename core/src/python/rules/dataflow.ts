@@ -1,81 +1,12 @@
 // QS1xx: float and quantized tensors through an eager-mode converted model: missing QuantStub,
 // missing DeQuantStub, ops without quantized kernels, FloatFunctional (any process).
 import type { Fix } from "../../diagnostics";
-import type { ModelObj, QconfigInfo } from "../flow";
-import type { ClassInfo, SubmoduleDef } from "../model";
-import { findSubmodule, kindName } from "../model";
-import { Interpreter, type Behavior, type ModuleCallInfo, type Problem } from "../interpret";
-import {
-  findFusionPattern,
-  FLOAT_ONLY_MODULES,
-  LOSS_MODULES,
-  QUANT_TRANSPARENT_MAPPED,
-  QUANT_TRANSPARENT_MODULES,
-  STATIC_QUANT_MAPPINGS,
-} from "../torch-knowledge";
+import type { ClassInfo } from "../model";
+import { Interpreter, type ModuleCallInfo, type Problem } from "../interpret";
+import { behaviorOf, effectiveQconfig } from "../convert-semantics";
 import { callArgs, unparen, type PyNode } from "../syntax";
 import type { RuleContext, RuleFamily } from "./registry";
 import { freeAttribute, insertInInit, replaceNode, spellName } from "./fix-helpers";
-
-/** The qconfig in effect at a submodule path: the nearest explicit assignment on the path or above it. */
-export function effectiveQconfig(m: ModelObj, path: string): QconfigInfo | null | undefined {
-  const parts = path ? path.split(".") : [];
-  for (let i = parts.length; i >= 0; i--) {
-    const p = parts.slice(0, i).join(".");
-    if (m.qconfigs.has(p)) return m.qconfigs.get(p);
-  }
-  return undefined;
-}
-
-/** What fusion made of the submodule at `path`: "Identity", a fused type name, or undefined. */
-export function fusedType(m: ModelObj, path: string): string | undefined {
-  const f = m.fused.get(path);
-  if (!f) return undefined;
-  if (f === "Identity") return f;
-  const [, mode, members] = f.split(":");
-  const types = (members ?? "").split(",").map((p) => {
-    const sub = findSubmodule(m.cls, p);
-    return sub ? kindName(sub.kind) : "?";
-  });
-  const pattern = findFusionPattern(types);
-  if (!pattern) return undefined;
-  return mode === "qat" || mode === "train" ? pattern.qat : pattern.eval;
-}
-
-/** The post-convert behavior of a submodule of model state `m`. */
-export function behaviorOf(m: ModelObj, sub: SubmoduleDef, path: string): Behavior {
-  const converted = m.stage === "converted" && m.prepared && !m.custom;
-  const qc = effectiveQconfig(m, path);
-  if (qc && qc.kind === "unknown") return "unknown";
-  const active = converted && !!qc && (qc.kind === "static" || qc.kind === "qat");
-  const fused = fusedType(m, path);
-  if (fused === "Identity") return "transparent";
-  const kind = sub.kind;
-  switch (kind.k) {
-    case "quant-stub":
-      return active ? "quantize" : "transparent";
-    case "dequant-stub":
-      return active ? "dequantize" : "transparent";
-    case "float-functional":
-      return active ? "ff-quantized" : "ff-float";
-    case "nn":
-    case "ao": {
-      const cls = fused ?? kind.cls;
-      if (cls === "Embedding" || cls === "EmbeddingBag") return "float-out";
-      if (qc && (qc.kind === "dynamic" || qc.kind === "weight-only") && converted) return "unknown";
-      if (STATIC_QUANT_MAPPINGS[cls] && !QUANT_TRANSPARENT_MAPPED.has(cls)) {
-        if (kind.k === "ao" && !fused && !/^(Conv|Linear|BNReLU)/.test(cls)) return "unknown";
-        return active ? "quantized" : "float-only";
-      }
-      if (QUANT_TRANSPARENT_MAPPED.has(cls) || QUANT_TRANSPARENT_MODULES.has(cls)) return "transparent";
-      if (FLOAT_ONLY_MODULES.has(cls)) return "float-only";
-      if (LOSS_MODULES.has(cls)) return "loss";
-      return "unknown";
-    }
-    default:
-      return "unknown";
-  }
-}
 
 export const dataflowFamily: RuleFamily = {
   name: "quant/dequant dataflow",
@@ -89,6 +20,7 @@ export const dataflowFamily: RuleFamily = {
   ],
   check(ctx) {
     for (const e of ctx.flow.events) {
+      if (e.k === "quantized-output") ctx.report(e.code, e.node, e.message);
       if (e.k !== "convert" || (e.api !== "convert" && e.api !== "quantize")) continue;
       const m = e.result;
       if (m.custom || !m.prepared) continue;
