@@ -44,7 +44,10 @@ const log = (message: string) => connection.console.log(message);
 const logError = (message: string) => connection.console.error(message);
 
 let features: ClientFeatures = NO_FEATURES;
-const session = new Session(log);
+const session = new Session(log, undefined, (message) => {
+  logError(message);
+  void connection.window.showWarningMessage(`QuantScope: ${message}`);
+});
 const publisher = new DiagnosticsPublisher(connection, session, logError);
 const settings = new SettingsController(connection, session, () => features, publisher, logError);
 

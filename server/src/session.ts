@@ -5,7 +5,8 @@ import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node"
 import type { Finding } from "../../core/src/diagnostics";
 import { analyzeQconfigText } from "../../core/src/qconfig/check";
 import { isQconfigFileName } from "../../core/src/qconfig/index";
-import { applyLintSettings, DEFAULT_SETTINGS, type ServerSettings } from "./settings";
+import { PyprojectResolver } from "./pyproject";
+import { applyLintSettings, mergeSettings, type ClientSettings, type ServerSettings } from "./settings";
 import type { PythonSupport, PythonDocumentState } from "./python-support";
 
 export type DocumentKind = "python" | "qconfig";
@@ -44,8 +45,10 @@ export function documentKind(uri: string, languageId: string): DocumentKind | un
 
 export class Session {
   private readonly docs = new Map<string, OpenDocument>();
-  private current: ServerSettings = DEFAULT_SETTINGS;
+  private client: ClientSettings = { lint: {} };
   private generation = 0;
+  /** `[tool.quantscope]` of the closest pyproject.toml, per document. */
+  readonly pyproject: PyprojectResolver;
   private markReady!: () => void;
   /** Resolves once the first settings are loaded: diagnostics wait for it, so they never flicker from defaults. */
   readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
@@ -53,10 +56,14 @@ export class Session {
   constructor(
     private readonly log: (message: string) => void,
     private python?: PythonSupport,
-  ) {}
+    warn: (message: string) => void = log,
+  ) {
+    this.pyproject = new PyprojectResolver(warn);
+  }
 
-  get settings(): ServerSettings {
-    return this.current;
+  /** The settings for one document: the client's, with select/ignore from its pyproject.toml where unset. */
+  settingsFor(uri: string): ServerSettings {
+    return mergeSettings(this.client, this.pyproject.lintFor(uri));
   }
 
   /** Bumped whenever settings change, so cached analyses and pull result ids go stale. */
@@ -69,11 +76,18 @@ export class Session {
     this.markReady();
   }
 
-  setSettings(settings: ServerSettings): boolean {
-    if (JSON.stringify(settings) === JSON.stringify(this.current)) return false;
-    this.current = settings;
+  /** New settings from the client; true when they differ from the previous ones. */
+  setClientSettings(settings: ClientSettings): boolean {
+    if (JSON.stringify(settings) === JSON.stringify(this.client)) return false;
+    this.client = settings;
     this.generation++;
     return true;
+  }
+
+  /** A pyproject.toml changed somewhere: re-resolve every document's settings. */
+  pyprojectChanged(): void {
+    this.pyproject.invalidate();
+    this.generation++;
   }
 
   setPythonSupport(python: PythonSupport): void {
@@ -151,13 +165,14 @@ export class Session {
       this.log(`${snapshot.uri}: ${text.length} characters; documents over ${MAX_ANALYZED_CHARS} are not analyzed`);
       return { ...base, findings: [], skipped: "too large" };
     }
+    const settings = this.settingsFor(snapshot.uri);
     if (snapshot.kind === "qconfig") {
-      const findings = analyzeQconfigText(text, { backend: this.current.backend }).findings;
-      return { ...base, findings: applyLintSettings(findings, this.current.lint) };
+      const findings = analyzeQconfigText(text, { backend: settings.backend }).findings;
+      return { ...base, findings: applyLintSettings(findings, settings.lint) };
     }
     if (!this.python || !snapshot.python) return { ...base, findings: [], skipped: "the Python analyzer is not loaded" };
-    const findings = this.python.analyze(snapshot.python, this.current.lint);
-    return { ...base, findings: applyLintSettings(findings, this.current.lint) };
+    const findings = this.python.analyze(snapshot.python, settings.lint);
+    return { ...base, findings: applyLintSettings(findings, settings.lint) };
   }
 
   private parsePython(text: string): PythonDocumentState | undefined {

@@ -1,7 +1,5 @@
 // Server settings: the `quantscope` section of the client's configuration, merged with `[tool.quantscope]` from
-// the workspace's pyproject.toml (server process). Editor settings win over pyproject for select/ignore.
-import * as fs from "node:fs";
-import * as path from "node:path";
+// the document's pyproject.toml (server process). Editor settings win over pyproject for select/ignore.
 import { isEngine, type Engine } from "../../core/src/backends/engine";
 import type { Finding, Severity } from "../../core/src/diagnostics";
 
@@ -22,6 +20,12 @@ export interface ServerSettings {
 
 export const DEFAULT_SETTINGS: ServerSettings = { backend: "x86", lint: {} };
 
+/** What the client's configuration says (the backend unset when it says nothing valid). */
+export interface ClientSettings {
+  backend?: Engine;
+  lint: LintSettings;
+}
+
 function stringArray(v: unknown): string[] | undefined {
   return Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
 }
@@ -31,7 +35,7 @@ function stringArray(v: unknown): string[] | undefined {
  * (a bad setting must not stop the server). `lint.select/ignore` are read, and `rules.select/ignore` (the names the
  * extension's manifest declares) as well.
  */
-export function settingsFromClient(section: unknown): { backend?: Engine; lint: LintSettings } {
+export function settingsFromClient(section: unknown): ClientSettings {
   const s = section && typeof section === "object" ? (section as Record<string, unknown>) : {};
   const group = (name: string) => {
     const g = s[name];
@@ -49,7 +53,7 @@ export function settingsFromClient(section: unknown): { backend?: Engine; lint: 
 }
 
 /** Editor settings over pyproject: each of select/ignore comes from the editor when set there. */
-export function mergeSettings(client: { backend?: Engine; lint: LintSettings }, pyproject: LintSettings): ServerSettings {
+export function mergeSettings(client: ClientSettings, pyproject: LintSettings): ServerSettings {
   return {
     backend: client.backend ?? DEFAULT_SETTINGS.backend,
     lint: {
@@ -80,17 +84,4 @@ export function applyLintSettings(findings: Finding[], lint: LintSettings): Find
     out.push(severity ? { ...f, severity } : f);
   }
   return out;
-}
-
-/** The pyproject.toml of a workspace folder, if there is one (path, text). Never throws. */
-export function readPyproject(folder: string): { file: string; text: string } | undefined {
-  const file = path.join(folder, "pyproject.toml");
-  try {
-    const stat = fs.statSync(file);
-    // A pyproject larger than this is not a config file anyone wrote by hand.
-    if (!stat.isFile() || stat.size > 1 << 20) return undefined;
-    return { file, text: fs.readFileSync(file, "utf8") };
-  } catch {
-    return undefined;
-  }
 }

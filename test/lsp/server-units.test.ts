@@ -2,10 +2,15 @@
 // the suppression-comment edit and the session's per-version analysis cache (test process).
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { applyLintSettings, isRuleEnabled, mergeSettings, settingsFromClient } from "../../server/src/settings";
 import { suppressionEdit } from "../../server/src/handlers/code-action";
 import { Session, type DocumentSnapshot } from "../../server/src/session";
+import { PyprojectResolver } from "../../server/src/pyproject";
+import { fileUri } from "./lsp-client";
 import type { Finding } from "../../core/src/diagnostics";
 
 test("client settings: nested and dotted keys, lint.* and rules.*, bad values ignored", () => {
@@ -68,14 +73,40 @@ test("session: analyses are cached per version and settings generation", () => {
   const a1 = session.analysis(uri);
   assert.deepEqual(a1?.findings.map((f) => f.code), ["QS820"]);
   assert.equal(session.analysis(uri), a1, "same version, same settings: cached");
-  session.setSettings({ backend: "x86", lint: { ignore: ["QS820"] } });
+  session.setClientSettings({ backend: "x86", lint: { ignore: ["QS820"] } });
   const a2 = session.analysis(uri);
   assert.notEqual(a2, a1);
   assert.deepEqual(a2?.findings, []);
   session.change(uri, 2, [{ range: { start: { line: 0, character: 35 }, end: { line: 0, character: 43 } }, text: '"qint32"' }]);
   assert.equal(session.get(uri)?.document.getText(), '{ "global": { "weight": { "dtype": "qint32" } } }');
   assert.equal(session.analysis(uri)?.version, 2);
-  assert.equal(session.setSettings({ backend: "x86", lint: { ignore: ["QS820"] } }), false, "equal settings are no change");
+  assert.equal(session.setClientSettings({ backend: "x86", lint: { ignore: ["QS820"] } }), false, "equal settings are no change");
   session.close(uri);
   assert.equal(session.analysis(uri), undefined);
+});
+
+test("pyproject: the closest pyproject.toml with [tool.quantscope] applies, like ruff; changes need invalidate()", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "qs-pyproject-"));
+  fs.mkdirSync(path.join(root, "sub/inner/deep"), { recursive: true });
+  fs.writeFileSync(path.join(root, "pyproject.toml"), '[tool.quantscope]\nignore = ["QS1"]\n');
+  fs.writeFileSync(path.join(root, "sub/pyproject.toml"), '[project]\nname = "no-quantscope-table"\n');
+  fs.writeFileSync(path.join(root, "sub/inner/pyproject.toml"), '[tool.quantscope]\nselect = ["QS8"]\n[tool.quantscope.severity]\nQS830 = "error"\n');
+  const warnings: string[] = [];
+  const r = new PyprojectResolver((m) => warnings.push(m));
+  const uri = (p: string) => fileUri(path.join(root, p));
+  assert.deepEqual(r.lintFor(uri("a.py")), { ignore: ["QS1"] });
+  assert.deepEqual(r.lintFor(uri("sub/b.py")), { ignore: ["QS1"] }, "a pyproject without the table is skipped");
+  assert.deepEqual(r.lintFor(uri("sub/inner/deep/c.py")), { select: ["QS8"], severityOverrides: { QS830: "error" } });
+  assert.equal(r.fileFor(uri("sub/inner/c.py")), path.join(root, "sub/inner/pyproject.toml"));
+  assert.deepEqual(r.lintFor("untitled:Untitled-1"), {}, "no workspace folder: nothing");
+  r.setWorkspaceFolders([path.join(root, "sub/inner")]);
+  assert.deepEqual(r.lintFor("untitled:Untitled-1"), { select: ["QS8"], severityOverrides: { QS830: "error" } });
+
+  fs.writeFileSync(path.join(root, "sub/inner/pyproject.toml"), "[tool.quantscope\n");
+  assert.deepEqual(r.lintFor(uri("sub/inner/c.py")), { select: ["QS8"], severityOverrides: { QS830: "error" } }, "cached until invalidated");
+  r.invalidate();
+  assert.deepEqual(r.lintFor(uri("sub/inner/c.py")), {}, "a broken config is empty, not its parent's");
+  assert.deepEqual(r.lintFor(uri("sub/inner/d.py")), {});
+  assert.equal(warnings.length, 1, "reported once");
+  assert.match(warnings[0], /pyproject\.toml.*TOML/);
 });

@@ -1,17 +1,15 @@
 // Settings: reads the client's `quantscope` configuration (workspace/configuration, or the didChangeConfiguration
-// payload for clients without it) and `[tool.quantscope]` from the workspace's pyproject.toml, and re-checks the
-// open documents when either changes (server process).
+// payload for clients without it), follows pyproject.toml changes, and re-checks the open documents when either
+// changes (server process).
 import { fileURLToPath } from "node:url";
 import type { Connection, DidChangeConfigurationParams, DidChangeWatchedFilesParams, WorkspaceFolder } from "vscode-languageserver/node";
-import { parsePyprojectConfig } from "../../../core/src/python/index";
 import type { ClientFeatures } from "../features";
 import type { Session } from "../session";
-import { mergeSettings, readPyproject, settingsFromClient, type LintSettings } from "../settings";
+import { settingsFromClient } from "../settings";
 import type { DiagnosticsPublisher } from "./diagnostics";
 
 export class SettingsController {
   private pushedSection: unknown;
-  private folders: string[] = [];
 
   constructor(
     private readonly connection: Connection,
@@ -23,13 +21,14 @@ export class SettingsController {
 
   setWorkspaceFolders(folders: WorkspaceFolder[] | null | undefined, rootUri: string | null | undefined): void {
     const uris = folders?.map((f) => f.uri) ?? (rootUri ? [rootUri] : []);
-    this.folders = uris.flatMap((u) => {
+    const paths = uris.flatMap((u) => {
       try {
         return u.startsWith("file:") ? [fileURLToPath(u)] : [];
       } catch {
         return [];
       }
     });
+    this.session.pyproject.setWorkspaceFolders(paths);
   }
 
   /** workspace/didChangeConfiguration. */
@@ -40,11 +39,13 @@ export class SettingsController {
   }
 
   /** workspace/didChangeWatchedFiles: a pyproject.toml was created, changed or deleted. */
-  async didChangeWatchedFiles(params: DidChangeWatchedFilesParams): Promise<void> {
-    if (params.changes.some((c) => /(^|\/)pyproject\.toml$/.test(c.uri))) await this.refresh();
+  didChangeWatchedFiles(params: DidChangeWatchedFilesParams): void {
+    if (!params.changes.some((c) => /(^|\/)pyproject\.toml$/.test(c.uri))) return;
+    this.session.pyprojectChanged();
+    this.recheckAll();
   }
 
-  /** Re-reads every source of settings; re-checks open documents when the result differs. */
+  /** Re-reads the client's settings; re-checks open documents when they differ. */
   async refresh(): Promise<void> {
     let section = this.pushedSection;
     if (this.features().configuration) {
@@ -54,25 +55,7 @@ export class SettingsController {
         this.log(`workspace/configuration failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    const changed = this.session.setSettings(mergeSettings(settingsFromClient(section), this.pyprojectLint()));
-    if (changed) this.recheckAll();
-  }
-
-  private pyprojectLint(): LintSettings {
-    for (const folder of this.folders) {
-      const found = readPyproject(folder);
-      if (!found) continue;
-      try {
-        return parsePyprojectConfig(found.text, found.file);
-      } catch (e) {
-        // A malformed [tool.quantscope] is reported once and ignored, never fatal.
-        const message = e instanceof Error ? e.message : String(e);
-        this.log(message);
-        void this.connection.window.showWarningMessage(`QuantScope: ${message}`);
-        return {};
-      }
-    }
-    return {};
+    if (this.session.setClientSettings(settingsFromClient(section))) this.recheckAll();
   }
 
   /** After a settings change: re-publish (push) or ask the client to pull again. */
