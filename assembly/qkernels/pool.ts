@@ -66,18 +66,17 @@ export function qmax_pool2d_u8(
     const out = dst + <usize>(p * oH * oW);
     for (let oh = 0; oh < oH; oh++) {
       const h0 = oh * sH - pH;
+      // Kernel rows that land inside the input: h0 + i * dH in [0, H).
+      const i0 = h0 < 0 ? (-h0 + dH - 1) / dH : 0;
+      const i1 = min<i32>(kH, h0 >= H ? 0 : (H - 1 - h0) / dH + 1);
       for (let ow = 0; ow < oW; ow++) {
         const w0 = ow * sW - pW;
+        const j0 = w0 < 0 ? (-w0 + dW - 1) / dW : 0;
+        const j1 = min<i32>(kW, w0 >= W ? 0 : (W - 1 - w0) / dW + 1);
         let m = 0;
-        for (let i = 0; i < kH; i++) {
-          const h = h0 + i * dH;
-          if (h < 0 || h >= H) continue;
-          const row = plane + <usize>(h * W);
-          for (let j = 0; j < kW; j++) {
-            const w = w0 + j * dW;
-            if (w < 0 || w >= W) continue;
-            m = max<i32>(m, <i32>load<u8>(row + <usize>w));
-          }
+        for (let i = i0; i < i1; i++) {
+          const rowStart = (h0 + i * dH) * W + w0; // may be negative; every tap read is in bounds
+          for (let j = j0; j < j1; j++) m = max<i32>(m, <i32>load<u8>(plane + <usize>(rowStart + j * dW)));
         }
         store<u8>(out + <usize>(oh * oW + ow), <u8>m);
       }

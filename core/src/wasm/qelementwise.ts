@@ -260,16 +260,20 @@ export class QuantizedElementwiseKernels {
     return this.poolGeometry(x, o, "pool2d").outShape;
   }
 
-  /** PyTorch runs qnnpack's pooling for quint8 without ceil_mode, and qnnpack refuses a 1x1 window. */
-  private qnnpackPooling(engine: Engine, g: { kH: number; kW: number }, o: Pool2dOptions, what: string): boolean {
+  /**
+   * PyTorch runs qnnpack's pooling for quint8 without ceil_mode; it then needs a 4-D input and
+   * refuses a 1x1 window.
+   */
+  private qnnpackPooling(engine: Engine, x: QTensorRef, g: { kH: number; kW: number }, o: Pool2dOptions, what: string): boolean {
     const used = engine === "qnnpack" && !(o.ceilMode ?? false);
+    if (used && x.shape.length !== 4) fail(`qnnpack ${what}: PyTorch expects a 4-D input, got shape [${x.shape.join(", ")}]`);
     if (used && g.kH * g.kW === 1) fail(`qnnpack ${what}: a 1x1 pooling window is rejected by PyTorch ("1x1 pooling is meaningless")`);
     return used;
   }
 
   maxPool2d(engine: Engine, x: QTensorRef, o: Pool2dOptions, out: number): number[] {
     const g = this.poolGeometry(x, o, "max_pool2d");
-    const clampTaps = this.qnnpackPooling(engine, g, o, "max_pool2d") ? 1 : 0;
+    const clampTaps = this.qnnpackPooling(engine, x, g, o, "max_pool2d") ? 1 : 0;
     this.x.qmax_pool2d_u8(x.ptr, out, g.N * g.C, g.H, g.W, g.oH, g.oW, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW, g.dH, g.dW, clampTaps);
     return g.outShape;
   }
@@ -279,7 +283,7 @@ export class QuantizedElementwiseKernels {
     if ((o.dilation ?? [1, 1]).some((d) => d !== 1)) fail("avg_pool2d has no dilation");
     const divisor = o.divisorOverride ?? 0;
     if (!Number.isInteger(divisor) || divisor < 0) fail(`avg_pool2d: divisor_override must be a positive integer, got ${divisor}`);
-    this.qnnpackPooling(engine, g, o, "avg_pool2d");
+    this.qnnpackPooling(engine, x, g, o, "avg_pool2d");
     this.x.qavg_pool2d_u8(
       x.ptr, out, g.N, g.C, g.H, g.W, g.oH, g.oW, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW,
       (o.countIncludePad ?? true) ? 1 : 0, divisor, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine], (o.ceilMode ?? false) ? 1 : 0,
