@@ -34,7 +34,7 @@ import {
   D_NHWC_WP,
 } from "../util/qgemm-desc";
 import { gemmBlock, qgemm_packed_bytes } from "./gemm";
-import { requant4 } from "../util/requant-epilogue";
+import { requant4Splat } from "../util/requant-epilogue";
 
 /**
  * Transforms int8 weights [OC][C][3][3] (minus per-channel zero points) to G' g G'^T and packs them as
@@ -122,6 +122,7 @@ export function qwinograd_thread(desc: usize, t: i32, threads: i32): void {
   const mBytes = <usize>blockTiles * np * 4; // one M[xi]
   const vBase = scratch;
   const mBase = scratch + 16 * vBytes;
+  const rowTmp = mBase + 16 * mBytes; // 16 bytes for ragged-edge stores
   const setBytes = <usize>qgemm_packed_bytes(oc, c);
   const pixBytes = <usize>c << 1;
   const rowBytes = <usize>wp * pixBytes;
@@ -198,20 +199,24 @@ export function qwinograd_thread(desc: usize, t: i32, threads: i32): void {
     for (let xi = 0; xi < 16; xi++) {
       gemmBlock(vBase + <usize>xi * vBytes, count, kp, weights + <usize>xi * setBytes, np, 2, 0, 0, 0, 0, 0, 0, 0, mBase + <usize>xi * mBytes);
     }
-    // Output transform, exact /4, requantize, store the 2x2 pixels of 4 channels at a time.
-    for (let r = 0; r < count; r++) {
-      const tile = tb + r;
-      const n = tile / perImage;
-      const rest = tile - n * perImage;
-      const ty = rest / tw;
-      const tx = rest - ty * tw;
-      const y0 = 2 * ty;
-      const x0 = 2 * tx;
-      const right = x0 + 1 < ow;
-      const bottom = y0 + 1 < oh;
-      const mRow = mBase + <usize>r * np * 4;
-      for (let o = 0; o < oc; o += 4) {
-        const mo = mRow + (<usize>o << 2);
+    // Output transform, exact /4, requantize, store the 2x2 pixels of 4 channels at a time. Channels
+    // outside, tiles inside, so the per-channel requantization constants stay in registers.
+    for (let o = 0; o < oc; o += 4) {
+      const off = <usize>o << 2;
+      const bintV = v128.load(bint + off);
+      const aV = v128.load(ea + off);
+      const bfV = v128.load(ebf + off);
+      const ccV = v128.load(ecc + off);
+      const live = min(4, oc - o);
+      for (let r = 0; r < count; r++) {
+        const tile = tb + r;
+        const n = tile / perImage;
+        const rest = tile - n * perImage;
+        const ty = rest / tw;
+        const tx = rest - ty * tw;
+        const y0 = 2 * ty;
+        const x0 = 2 * tx;
+        const mo = mBase + <usize>r * np * 4 + off;
         // s_0j = m0j + m1j + m2j ; s_1j = m1j - m2j - m3j
         const m00 = v128.load(mo);
         const m01 = v128.load(mo + mBytes);
@@ -237,33 +242,39 @@ export function qwinograd_thread(desc: usize, t: i32, threads: i32): void {
         const s11 = i32x4.sub(i32x4.sub(m11, m21), m31);
         const s12 = i32x4.sub(i32x4.sub(m12, m22), m32);
         const s13 = i32x4.sub(i32x4.sub(m13, m23), m33);
-        const off = <usize>o << 2;
-        const y00 = requant4(i32x4.shr_s(i32x4.add(i32x4.add(s00, s01), s02), 2), bint, ea, ebf, ecc, off, zpv, loZ, hiZ);
-        const y01 = requant4(i32x4.shr_s(i32x4.sub(i32x4.sub(s01, s02), s03), 2), bint, ea, ebf, ecc, off, zpv, loZ, hiZ);
-        const y10 = requant4(i32x4.shr_s(i32x4.add(i32x4.add(s10, s11), s12), 2), bint, ea, ebf, ecc, off, zpv, loZ, hiZ);
-        const y11 = requant4(i32x4.shr_s(i32x4.sub(i32x4.sub(s11, s12), s13), 2), bint, ea, ebf, ecc, off, zpv, loZ, hiZ);
-        const live = min(4, oc - o);
-        for (let q = 0; q < live; q++) {
-          const dst = output + (<usize>(n * oc + o + q)) * ohw + <usize>y0 * ow + x0;
-          store<u8>(dst, <u8>lane(y00, q));
-          if (right) store<u8>(dst + 1, <u8>lane(y01, q));
-          if (bottom) {
-            store<u8>(dst + ow, <u8>lane(y10, q));
-            if (right) store<u8>(dst + ow + 1, <u8>lane(y11, q));
+        const y00 = requant4Splat(i32x4.shr_s(i32x4.add(i32x4.add(s00, s01), s02), 2), bintV, aV, bfV, ccV, zpv, loZ, hiZ);
+        const y01 = requant4Splat(i32x4.shr_s(i32x4.sub(i32x4.sub(s01, s02), s03), 2), bintV, aV, bfV, ccV, zpv, loZ, hiZ);
+        const y10 = requant4Splat(i32x4.shr_s(i32x4.add(i32x4.add(s10, s11), s12), 2), bintV, aV, bfV, ccV, zpv, loZ, hiZ);
+        const y11 = requant4Splat(i32x4.shr_s(i32x4.sub(i32x4.sub(s11, s12), s13), 2), bintV, aV, bfV, ccV, zpv, loZ, hiZ);
+        // Bytes [y00 c0..3, y01 c0..3, y10 c0..3, y11 c0..3] -> per channel (y00, y01) and (y10, y11) pairs.
+        const packed = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(y00, y01), i16x8.narrow_i32x4_s(y10, y11));
+        const pairs = i8x16.shuffle(packed, packed, 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+        const dst = output + (<usize>(n * oc + o)) * ohw + <usize>y0 * ow + x0;
+        if (live == 4 && x0 + 1 < ow && y0 + 1 < oh) {
+          v128.store16_lane(dst, pairs, 0);
+          v128.store16_lane(dst + ohw, pairs, 1);
+          v128.store16_lane(dst + 2 * ohw, pairs, 2);
+          v128.store16_lane(dst + 3 * ohw, pairs, 3);
+          v128.store16_lane(dst + ow, pairs, 4);
+          v128.store16_lane(dst + ohw + ow, pairs, 5);
+          v128.store16_lane(dst + 2 * ohw + ow, pairs, 6);
+          v128.store16_lane(dst + 3 * ohw + ow, pairs, 7);
+        } else {
+          // Ragged edge (odd OH/OW) or fewer than 4 channels left: byte by byte.
+          v128.store(rowTmp, pairs);
+          for (let q = 0; q < live; q++) {
+            const d = dst + <usize>q * ohw;
+            store<u8>(d, load<u8>(rowTmp + 2 * q));
+            if (x0 + 1 < ow) store<u8>(d + 1, load<u8>(rowTmp + 2 * q + 1));
+            if (y0 + 1 < oh) {
+              store<u8>(d + ow, load<u8>(rowTmp + 8 + 2 * q));
+              if (x0 + 1 < ow) store<u8>(d + ow + 1, load<u8>(rowTmp + 8 + 2 * q + 1));
+            }
           }
         }
       }
     }
   }
-}
-
-// @ts-ignore: decorator
-@inline
-function lane(v: v128, q: i32): i32 {
-  if (q == 0) return i32x4.extract_lane(v, 0);
-  if (q == 1) return i32x4.extract_lane(v, 1);
-  if (q == 2) return i32x4.extract_lane(v, 2);
-  return i32x4.extract_lane(v, 3);
 }
 
 /**
