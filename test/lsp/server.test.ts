@@ -226,6 +226,16 @@ test("Python: a corpus script gets the analyzer's diagnostics on the line PyTorc
   assert.ok(!after2.some((d) => d.code === onLine[0].code && d.range.start.line + 1 === line), "suppressed");
   const symbols = await c.request<DocumentSymbol[]>("textDocument/documentSymbol", { textDocument: { uri } });
   assert.ok(symbols.some((s) => s.name === "Net"), JSON.stringify(symbols.map((s) => s.name)));
+  const fcLine = text.split("\n").findIndex((l) => l.includes("self.fc ="));
+  const h = await c.request<Hover>("textDocument/hover", { textDocument: { uri }, position: { line: fcLine, character: 12 } });
+  assert.match((h.contents as { value: string }).value, /self\.fc/);
+  // Fixing the typo through an incremental edit clears the finding on that line.
+  const typoLine = line - 1;
+  const col = text.split("\n")[typoLine].indexOf('"rleu"');
+  assert.ok(col > 0);
+  await c.change(uri, 3, [{ range: { start: { line: typoLine, character: col }, end: { line: typoLine, character: col + 6 } }, text: '"relu"' }]);
+  const fixedDiags = await c.diagnostics(uri, 3);
+  assert.ok(!fixedDiags.some((d) => d.range.start.line === typoLine && d.severity === 1), fixedDiags.map((d) => `${d.code}@${d.range.start.line + 1} ${d.message}`).join("; "));
   assert.equal(await c.stop(), 0);
 });
 
