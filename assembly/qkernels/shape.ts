@@ -4,17 +4,21 @@
 // cat (ATen quantized_cat_impl, NCHW): dequantize every input (s * (q - zp) in f32), at::cat, then
 // quantize_per_tensor with the output parameters (x * (1.0f / s_out), round half to even). Each
 // input byte therefore maps through a 256-entry table; the host calls this once per input.
+// When every input is 4-D and channels-last contiguous and dim is 1, PyTorch runs qcat_nhwc_kernel
+// instead: per pixel and input, an input with the output's parameters is copied, otherwise channels
+// [0, vecEnd) take the AVX2 body (FMA dequantize, x * (float)(1.0 / s_out)) and the rest the scalar
+// one (the NCHW formula). The host passes vecEnd (0 outside that path).
 // upsample_nearest2d: source index floor(dst * scale) with ATen's nearest_idx shortcuts. A 1x1 input
 // with several channels is also channels-last contiguous, and PyTorch then runs its NHWC kernel into
 // an NCHW-allocated output: the bytes come out in [N, oH, oW, C] order (verified with PyTorch 1.13);
 // we reproduce that layout.
-import { quantizeU8 } from "../util/float-exact";
+import { fmaF32, quantizeU8 } from "../util/float-exact";
 import { applyLutU8 } from "../util/lut";
 
 /**
  * Copies one input of a cat into `dst`: `outer` blocks of `block` bytes from `src`, written every
  * `dstStride` bytes starting at `dstOffset`, requantized from (inScale, inZp) to (outScale, outZp).
- * `scratch` needs 256 bytes.
+ * `scratch` needs 512 bytes.
  */
 export function qcat_part_u8(
   src: usize,
@@ -28,17 +32,29 @@ export function qcat_part_u8(
   outScale: f64,
   outZp: i32,
   relu: i32,
+  vecEnd: i32,
   scratch: usize,
 ): void {
   const s = <f32>inScale;
   const inv: f32 = <f32>1.0 / <f32>outScale;
+  const vecInv = <f32>(1.0 / outScale);
+  const premul: f32 = s * <f32>-inZp;
+  const vecLut = scratch + 256;
   for (let q = 0; q < 256; q++) {
     let x: f32 = s * <f32>(q - inZp);
-    if (relu != 0) x = max<f32>(x, 0);
+    let v: f32 = fmaF32(s, <f32>q, premul);
+    if (relu != 0) {
+      x = max<f32>(x, 0);
+      v = max<f32>(v, 0);
+    }
     store<u8>(scratch + <usize>q, <u8>quantizeU8(x, inv, outZp));
+    store<u8>(vecLut + <usize>q, <u8>quantizeU8(v, vecInv, outZp));
   }
   for (let o = 0; o < outer; o++) {
-    applyLutU8(src + <usize>(o * block), dst + <usize>(o * dstStride + dstOffset), block, scratch);
+    const from = src + <usize>(o * block);
+    const to = dst + <usize>(o * dstStride + dstOffset);
+    applyLutU8(from, to, vecEnd, vecLut);
+    applyLutU8(from + <usize>vecEnd, to + <usize>vecEnd, block - vecEnd, scratch);
   }
 }
 

@@ -116,6 +116,17 @@ export function addScalarOutput(input: QParams, scalar: number): { out: QParams;
   return { out: { scale: input.scale, zeroPoint: z - cq }, scalarQ: cq, requantize: false };
 }
 
+/**
+ * Channels of one input that qcat_nhwc_kernel's AVX2 body covers: whole 32-channel vectors, then
+ * (for 8 to 31 left) whole 8-channel groups through its padded 32-lane buffer.
+ */
+function catVectorChannels(channels: number): number {
+  let c = channels - (channels % 32);
+  const left = channels - c;
+  if (left >= 8) c += left - (left % 8);
+  return c;
+}
+
 /** std::nearbyint in the default rounding mode. */
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
@@ -334,10 +345,19 @@ export class QuantizedElementwiseKernels {
     let inner = 1;
     for (let j = d + 1; j < rank; j++) inner *= outShape[j];
     const rowOut = outShape[d] * inner;
+    // PyTorch's NHWC kernel: dim 1 of 4-D inputs that are all channels-last contiguous too.
+    const nhwc = d === 1 && rank === 4 && inputs.every((t) => t.shape[1] === 1 || t.shape[2] * t.shape[3] === 1);
     let offset = 0;
     for (const t of inputs) {
       const block = t.shape[d] * inner;
-      this.x.qcat_part_u8(t.ptr, out, outer, block, rowOut, offset, t.scale, t.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, this.scratch);
+      if (nhwc && !relu && t.scale === outQ.scale && t.zeroPoint === outQ.zeroPoint) {
+        for (let o = 0; o < outer; o++) this.core.u8(out + o * rowOut + offset, block).set(this.core.u8(t.ptr + o * block, block));
+      } else {
+        const vecEnd = nhwc && inner === 1 ? catVectorChannels(block) : 0;
+        this.x.qcat_part_u8(
+          t.ptr, out, outer, block, rowOut, offset, t.scale, t.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, vecEnd, this.scratch,
+        );
+      }
       offset += block;
     }
     return outShape;
