@@ -73,6 +73,8 @@ export interface Observer {
   readonly maxVal: number | Float32Array;
   /** HistogramObserver only: the accumulated histogram over [min, max]. */
   histogram?(): HistogramState;
+  /** Forgets everything observed (PyTorch's reset_min_max_vals; the histogram is cleared too). */
+  reset(): void;
   dispose(): void;
 }
 
@@ -611,6 +613,16 @@ class WasmObserver implements Observer {
     this.live();
     const [min, max] = this.core.f32(this.state, 2);
     return { bins: this.core.copyOut(Float32Array, this.hist, this.bins), min, max };
+  }
+
+  reset(): void {
+    this.live();
+    this.core.f32(this.state, 2).set([Infinity, -Infinity]);
+    if (this.hist) this.core.f32(this.hist, this.bins).fill(0);
+    this.core.free(this.minPtr);
+    this.core.free(this.maxPtr);
+    this.minPtr = this.maxPtr = 0;
+    this.channels = -1;
   }
 
   dispose(): void {
