@@ -478,7 +478,7 @@ function checkSite(ctx: Context, site: Site, backend: Backend): void {
       ctx.report(
         "QS813",
         "error",
-        `${where}: the range ${qmin}..${qmax} must include 0 (PyTorch: "User-specified quantization range must include 0")`,
+        `${where}: the range ${qmin}..${qmax} must include 0 (PyTorch asserts "Used-specified quantization range must include 0.")`,
         (qmin > 0 ? minNode : maxNode).offset,
         (qmin > 0 ? minNode : maxNode).length,
       );
@@ -571,7 +571,7 @@ function checkSite(ctx: Context, site: Site, backend: Backend): void {
     ctx.report(
       "QS821",
       "error",
-      `${where}: onednn only supports symmetric weights (zero point 0); ${r.qscheme}${inherited("qscheme")} fails when the weights are packed`,
+      `${where}: onednn only supports symmetric weights (zero point 0); with ${r.qscheme}${inherited("qscheme")} packing fails ("ONEDNN only supports symmetric quantization of weight, whose zero point must be 0")`,
       at.offset,
       at.length,
       setValueFix("qscheme", JSON.stringify(want), `Use "${want}"`),
@@ -599,7 +599,7 @@ function checkSite(ctx: Context, site: Site, backend: Backend): void {
       ctx.report(
         "QS823",
         "warning",
-        `${where}: ${site.opType}'s output range is fixed (PyTorch uses scale ${d.scale}, zero point ${d.zeroPoint}); a calibrated observer can only lose accuracy, and PyTorch's FX flow rejects it`,
+        `${where}: ${site.opType}'s output range is fixed (PyTorch uses scale ${d.scale}, zero point ${d.zeroPoint}); a calibrated observer can only lose accuracy, and PyTorch's FX prepare ignores such a qconfig with a warning and leaves the op unquantized`,
         at.offset,
         at.length,
       );
