@@ -55,6 +55,8 @@ export interface ModelObj {
   used: boolean;
   /** FX qconfig mapping used by prepare_fx. */
   fxQconfig?: QconfigInfo;
+  /** Called with tensors the script quantized itself (torch.quantize_per_tensor). */
+  quantizedInputs?: boolean;
   createdBy: PyNode;
 }
 
@@ -336,6 +338,7 @@ class FlowWalker {
     if (fnNode.type === "identifier") {
       const local = this.lookup(fnNode.text, scope);
       if (local?.k === "model") {
+        if (args.positional.some((a) => this.expr(a, scope)?.k === "tensor" && (this.expr(a, scope) as { quant: boolean }).quant)) local.obj.quantizedInputs = true;
         this.visitArgs(args, scope);
         this.markCalled(local.obj);
         return this.modelOutput(local.obj, n);
@@ -406,7 +409,7 @@ class FlowWalker {
     const interp = new Interpreter(this.file, { mode: "eager", behavior: (sub, path) => behaviorOf(m, sub, path), report: () => undefined });
     const rootQc = effectiveQconfig(m, "");
     const wrappedActive = m.wrapped && !!rootQc && (rootQc.kind === "static" || rootQc.kind === "qat");
-    const out = interp.runForward(m.cls, "", wrappedActive ? [{ k: "quant" }] : undefined);
+    const out = interp.runForward(m.cls, "", wrappedActive ? [{ k: "quant" }] : m.quantizedInputs ? quantizedArgs(m) : undefined);
     if (m.wrapped) return wrappedActive ? { k: "tensor", quant: false, from: call } : undefined;
     if (out.k === "quant") return { k: "tensor", quant: true, from: call };
     if (out.k === "float") return { k: "tensor", quant: false, from: call };
@@ -540,6 +543,7 @@ class FlowWalker {
         if (quant) this.quantizedOutputUse(n, FUNCTIONAL_LOSSES.has(op) ? "QS104" : "QS103", `${name}()`);
       }
       if (op === "dequantize") return { k: "tensor", quant: false, from: n };
+      if (op === "quantize_per_tensor" || op === "quantize_per_channel") return { k: "tensor", quant: true, from: n };
       // Unknown code: visit arguments (a model handed over is assumed to be run).
       this.visitArgs(args, scope);
       return undefined;
@@ -801,6 +805,12 @@ class FlowWalker {
   }
 
 
+}
+
+/** Quantized tensors for every parameter of the model's forward. */
+export function quantizedArgs(m: ModelObj): Array<{ k: "quant" }> {
+  const fwd = m.cls.methods.get("forward");
+  return fwd ? paramNames(fwd).slice(1).map(() => ({ k: "quant" as const })) : [];
 }
 
 function unknownQconfig(node: PyNode): QconfigInfo {

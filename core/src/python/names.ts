@@ -15,6 +15,8 @@ export class NameTable {
   /** local name -> canonical dotted target */
   private readonly aliases = new Map<string, string>();
   readonly imports: ImportRecord[] = [];
+  /** Modules imported with `from X import *`. */
+  private readonly wildcards: string[] = [];
 
   bind(local: string, target: string): void {
     this.aliases.set(local, canonical(target));
@@ -41,6 +43,7 @@ export class NameTable {
       const mod = stmt.child("module_name")?.text;
       if (!mod || mod.startsWith(".")) return;
       this.imports.push({ node: stmt, module: mod });
+      if (stmt.children.some((c) => c.type === "wildcard_import")) this.wildcards.push(canonical(mod));
       for (const n of stmt.fieldAll("name")) {
         if (n.type === "dotted_name") this.bind(n.text, `${mod}.${n.text}`);
         else if (n.type === "aliased_import") {
@@ -62,13 +65,22 @@ export class NameTable {
   resolveDotted(dotted: string): string {
     const dot = dotted.indexOf(".");
     const first = dot < 0 ? dotted : dotted.slice(0, dot);
-    const target = this.aliases.get(first);
+    const target = this.aliases.get(first) ?? this.fromWildcard(first);
     if (target === undefined) return dotted;
     return canonical(dot < 0 ? target : target + dotted.slice(dot));
   }
 
   isBound(local: string): boolean {
-    return this.aliases.has(local);
+    return this.aliases.has(local) || this.fromWildcard(local) !== undefined;
+  }
+
+  /** A name a `from torch.ao.quantization import *` (or torch.nn) brings in, when we know it does. */
+  private fromWildcard(name: string): string | undefined {
+    for (const mod of this.wildcards) {
+      if (mod === "torch.ao.quantization" && WILDCARD_QUANT_NAMES.has(name)) return `${mod}.${name}`;
+      if (mod === "torch.nn" && /^[A-Z]\w*$/.test(name)) return `${mod}.${name}`;
+    }
+    return undefined;
   }
 
   /** The shortest local spelling for a canonical module path, e.g. "tq" for torch.ao.quantization. */
@@ -82,6 +94,38 @@ export class NameTable {
     return undefined;
   }
 }
+
+/** Public names of torch.ao.quantization that a wildcard import brings in. */
+const WILDCARD_QUANT_NAMES = new Set([
+  "QuantStub",
+  "DeQuantStub",
+  "QuantWrapper",
+  "QConfig",
+  "QConfigMapping",
+  "fuse_modules",
+  "fuse_modules_qat",
+  "prepare",
+  "prepare_qat",
+  "convert",
+  "quantize",
+  "quantize_dynamic",
+  "get_default_qconfig",
+  "get_default_qat_qconfig",
+  "get_default_qconfig_mapping",
+  "get_default_qat_qconfig_mapping",
+  "default_qconfig",
+  "default_qat_qconfig",
+  "default_dynamic_qconfig",
+  "float_qparams_weight_only_qconfig",
+  "per_channel_dynamic_qconfig",
+  "MinMaxObserver",
+  "HistogramObserver",
+  "MovingAverageMinMaxObserver",
+  "PerChannelMinMaxObserver",
+  "default_observer",
+  "default_weight_observer",
+  "default_per_channel_weight_observer",
+]);
 
 /** Folds deprecated and internal module paths into one spelling. */
 export function canonical(name: string): string {

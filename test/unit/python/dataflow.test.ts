@@ -427,3 +427,58 @@ test("module-level code using a quantized model output: losses and arithmetic; d
     QS1,
   );
 });
+
+test("wildcard imports resolve; inputs the script quantizes itself are not missing a QuantStub", async () => {
+  await checkMarked(
+    py`
+      import torch
+      from torch.nn import *
+      from torch.ao.quantization import *
+
+
+      class M(Module):
+          def __init__(self):
+              super().__init__()
+              self.fc = Linear(4, 4)
+              self.dequant = DeQuantStub()
+
+          def forward(self, x):
+              return self.dequant(self.fc(x))
+
+
+      m = M().eval()
+      m.qconfig = get_default_qconfig("x86")
+      m = prepare(m)
+      m(torch.randn(2, 4))
+      m = convert(m)
+      qx = torch.quantize_per_tensor(torch.randn(2, 4), 0.05, 64, torch.quint8)
+      print(m(qx))
+    `,
+    QS1,
+  );
+  await checkMarked(
+    py`
+      import torch
+      from torch.nn import *
+      from torch.ao.quantization import *
+
+
+      class M(Module):
+          def __init__(self):
+              super().__init__()
+              self.fc = Linear(4, 4)
+
+          def forward(self, x):
+              return self.fc(x)  # expect: QS101 error
+
+
+      m = M().eval()
+      m.qconfig = get_default_qconfig("x86")
+      m = prepare(m)
+      m(torch.randn(2, 4))
+      m = convert(m)
+      print(m(torch.randn(2, 4)))
+    `,
+    QS1,
+  );
+});

@@ -4,6 +4,7 @@ import type { Fix } from "../../diagnostics";
 import type { ClassInfo } from "../model";
 import { Interpreter, type ModuleCallInfo, type Problem } from "../interpret";
 import { behaviorOf, effectiveQconfig } from "../convert-semantics";
+import { quantizedArgs } from "../flow";
 import { callArgs, unparen, type PyNode } from "../syntax";
 import type { RuleContext, RuleFamily } from "./registry";
 import { freeAttribute, insertInInit, replaceNode, spellName } from "./fix-helpers";
@@ -36,7 +37,7 @@ export const dataflowFamily: RuleFamily = {
         const active = !!rootQc && (rootQc.kind === "static" || rootQc.kind === "qat");
         interp.runForward(m.cls, "", active ? [{ k: "quant" }] : undefined);
       } else {
-        interp.runForward(m.cls, "");
+        interp.runForward(m.cls, "", m.quantizedInputs ? quantizedArgs(m) : undefined);
       }
       for (const p of problems) {
         const fixes = fixFor(ctx, p);
