@@ -306,7 +306,7 @@ test("observePtr reads a tensor already in linear memory and gives what observe 
   assert.throws(() => inPlace.calculateQParams(), /disposed/);
 });
 
-test("a per-channel observer refuses a tensor with another channel count", async () => {
+test("a per-channel observer refuses a tensor with another channel count until it is reset", async () => {
   const core = await corePromise;
   const o = createObserver(core, {
     kind: "per_channel_minmax",
@@ -315,6 +315,27 @@ test("a per-channel observer refuses a tensor with another channel count", async
   });
   o.observe(new Float32Array(6), [3, 2]);
   assert.throws(() => o.observe(new Float32Array(8), [4, 2]), /saw 3 channels before and 4 now/);
+  o.reset();
+  assert.deepEqual(o.calculateQParams(), { scales: Float32Array.of(1), zeroPoints: Int32Array.of(0) });
+  o.observe(Float32Array.of(-1, 1, -2, 2, -3, 3, -4, 4), [4, 2]);
+  assert.deepEqual(Array.from(o.maxVal as Float32Array), [1, 2, 3, 4]);
+  o.dispose();
+});
+
+test("reset forgets a histogram and its range", async () => {
+  const core = await corePromise;
+  const o = createObserver(core, {
+    kind: "histogram",
+    dtype: "quint8",
+    qscheme: "per_tensor_affine",
+    bins: 16,
+  });
+  o.observe(Float32Array.of(-5, 5), [2]);
+  o.reset();
+  assert.deepEqual([o.minVal, o.maxVal], [Infinity, -Infinity]);
+  assert.ok(o.histogram?.().bins.every((v) => v === 0));
+  o.observe(Float32Array.of(1, 2), [2]);
+  assert.deepEqual([o.minVal, o.maxVal], [1, 2]);
   o.dispose();
 });
 
