@@ -103,81 +103,149 @@ export function fgemm(
     const strips = (nb + NR - 1) / NR;
     for (let p = 0; p < panels; p++) {
       const aPanel = ap + (<usize>p * <usize>K * MR << 2);
-      const i0 = p * MR;
       for (let s = 0; s < strips; s++) {
-        let pa = aPanel;
-        let pb = scratch + (<usize>s * <usize>K * NR << 2);
-        let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-        let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-        let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-        let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-        for (let k = 0; k < K; k++) {
-          const b0 = v128.load(pb);
-          const b1 = v128.load(pb, 16);
-          const a0 = v128.load32_splat(pa);
-          const a1 = v128.load32_splat(pa, 4);
-          const a2 = v128.load32_splat(pa, 8);
-          const a3 = v128.load32_splat(pa, 12);
-          c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-          c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-          c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-          c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-          c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-          c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-          c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-          c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-          pa += MR << 2;
-          pb += NR << 2;
-        }
-        const j = j0 + s * NR;
-        const width = min(NR, N - j);
-        const rows = min(MR, M - i0);
-        if (width == NR && rows == MR && biasMode != 2) {
-          if (biasMode == 1) {
-            const r0 = v128.load32_splat(bias + (<usize>i0 << 2));
-            const r1 = v128.load32_splat(bias + (<usize>i0 << 2), 4);
-            const r2 = v128.load32_splat(bias + (<usize>i0 << 2), 8);
-            const r3 = v128.load32_splat(bias + (<usize>i0 << 2), 12);
-            c00 = f32x4.add(c00, r0);
-            c01 = f32x4.add(c01, r0);
-            c10 = f32x4.add(c10, r1);
-            c11 = f32x4.add(c11, r1);
-            c20 = f32x4.add(c20, r2);
-            c21 = f32x4.add(c21, r2);
-            c30 = f32x4.add(c30, r3);
-            c31 = f32x4.add(c31, r3);
-          }
-          const row0 = c + ((<usize>i0 * <usize>ldc + <usize>j) << 2);
-          const step = <usize>ldc << 2;
-          v128.store(row0, c00);
-          v128.store(row0, c01, 16);
-          v128.store(row0 + step, c10);
-          v128.store(row0 + step, c11, 16);
-          v128.store(row0 + 2 * step, c20);
-          v128.store(row0 + 2 * step, c21, 16);
-          v128.store(row0 + 3 * step, c30);
-          v128.store(row0 + 3 * step, c31, 16);
-        } else {
-          // Partial tile or per-column bias: spill to the tail buffer, then copy the valid part.
-          v128.store(tail, c00);
-          v128.store(tail, c01, 16);
-          v128.store(tail, c10, 32);
-          v128.store(tail, c11, 48);
-          v128.store(tail, c20, 64);
-          v128.store(tail, c21, 80);
-          v128.store(tail, c30, 96);
-          v128.store(tail, c31, 112);
-          for (let r = 0; r < rows; r++) {
-            const i = i0 + r;
-            const rowBias: f32 = biasMode == 1 ? load<f32>(bias + (<usize>i << 2)) : 0;
-            const dst = c + ((<usize>i * <usize>ldc + <usize>j) << 2);
-            for (let q = 0; q < width; q++) {
-              let v = load<f32>(tail + (<usize>(r * NR + q) << 2)) + rowBias;
-              if (biasMode == 2) v += load<f32>(bias + (<usize>(j + q) << 2));
-              store<f32>(dst + (<usize>q << 2), v);
-            }
-          }
-        }
+        tile(aPanel, scratch + (<usize>s * <usize>K * NR << 2), K, M, N, p * MR, j0 + s * NR, c, ldc, bias, biasMode, tail);
+      }
+    }
+  }
+}
+
+/** Floats for B packed whole by fgemm_pack_b: ceil(N/8) strips of K x 8. */
+export function fgemm_packed_b_floats(K: i32, N: i32): i32 {
+  return ((N + NR - 1) / NR) * NR * K;
+}
+
+/** Packs all of B (element (k,j) at b[k*rowStride + j*colStride]) once, for constant weights. */
+export function fgemm_pack_b(b: usize, K: i32, N: i32, rowStride: i32, colStride: i32, dst: usize): void {
+  packB(b, rowStride, colStride, K, N, 0, N, dst);
+}
+
+/**
+ * fgemm with B already packed by fgemm_pack_b (constant weights packed when a model is prepared).
+ * `tail` holds 32 floats of scratch.
+ */
+export function fgemm_prepacked(
+  ap: usize,
+  M: i32,
+  K: i32,
+  bp: usize,
+  N: i32,
+  c: usize,
+  ldc: i32,
+  bias: usize,
+  biasMode: i32,
+  tail: usize,
+): void {
+  const nc = blockColumns(K, N);
+  const panels = (M + MR - 1) / MR;
+  for (let j0 = 0; j0 < N; j0 += nc) {
+    const strips = (min(nc, N - j0) + NR - 1) / NR;
+    const block = bp + (<usize>(j0 / NR) * <usize>K * NR << 2);
+    for (let p = 0; p < panels; p++) {
+      const aPanel = ap + (<usize>p * <usize>K * MR << 2);
+      for (let s = 0; s < strips; s++) {
+        tile(aPanel, block + (<usize>s * <usize>K * NR << 2), K, M, N, p * MR, j0 + s * NR, c, ldc, bias, biasMode, tail);
+      }
+    }
+  }
+}
+
+/** One 4x8 tile of C: rows i0.., columns j.. from a packed A panel and a packed B strip. */
+@inline
+function tile(
+  aPanel: usize,
+  bStrip: usize,
+  K: i32,
+  M: i32,
+  N: i32,
+  i0: i32,
+  j: i32,
+  c: usize,
+  ldc: i32,
+  bias: usize,
+  biasMode: i32,
+  tail: usize,
+): void {
+  let pa = aPanel;
+  let pb = bStrip;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    const a1 = v128.load32_splat(pa, 4);
+    const a2 = v128.load32_splat(pa, 8);
+    const a3 = v128.load32_splat(pa, 12);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    pa += MR << 2;
+    pb += NR << 2;
+  }
+  const width = min(NR, N - j);
+  const rows = min(MR, M - i0);
+  if (width == NR && rows == MR) {
+    if (biasMode == 2) {
+      const b0 = v128.load(bias + (<usize>j << 2));
+      const b1 = v128.load(bias + (<usize>j << 2), 16);
+      c00 = f32x4.add(c00, b0);
+      c01 = f32x4.add(c01, b1);
+      c10 = f32x4.add(c10, b0);
+      c11 = f32x4.add(c11, b1);
+      c20 = f32x4.add(c20, b0);
+      c21 = f32x4.add(c21, b1);
+      c30 = f32x4.add(c30, b0);
+      c31 = f32x4.add(c31, b1);
+    } else if (biasMode == 1) {
+      const r0 = v128.load32_splat(bias + (<usize>i0 << 2));
+      const r1 = v128.load32_splat(bias + (<usize>i0 << 2), 4);
+      const r2 = v128.load32_splat(bias + (<usize>i0 << 2), 8);
+      const r3 = v128.load32_splat(bias + (<usize>i0 << 2), 12);
+      c00 = f32x4.add(c00, r0);
+      c01 = f32x4.add(c01, r0);
+      c10 = f32x4.add(c10, r1);
+      c11 = f32x4.add(c11, r1);
+      c20 = f32x4.add(c20, r2);
+      c21 = f32x4.add(c21, r2);
+      c30 = f32x4.add(c30, r3);
+      c31 = f32x4.add(c31, r3);
+    }
+    const row0 = c + ((<usize>i0 * <usize>ldc + <usize>j) << 2);
+    const step = <usize>ldc << 2;
+    v128.store(row0, c00);
+    v128.store(row0, c01, 16);
+    v128.store(row0 + step, c10);
+    v128.store(row0 + step, c11, 16);
+    v128.store(row0 + 2 * step, c20);
+    v128.store(row0 + 2 * step, c21, 16);
+    v128.store(row0 + 3 * step, c30);
+    v128.store(row0 + 3 * step, c31, 16);
+  } else {
+    // Partial tile: spill to the tail buffer, then copy the valid part.
+    v128.store(tail, c00);
+    v128.store(tail, c01, 16);
+    v128.store(tail, c10, 32);
+    v128.store(tail, c11, 48);
+    v128.store(tail, c20, 64);
+    v128.store(tail, c21, 80);
+    v128.store(tail, c30, 96);
+    v128.store(tail, c31, 112);
+    for (let r = 0; r < rows; r++) {
+      const i = i0 + r;
+      const rowBias: f32 = biasMode == 1 ? load<f32>(bias + (<usize>i << 2)) : 0;
+      const dst = c + ((<usize>i * <usize>ldc + <usize>j) << 2);
+      for (let q = 0; q < width; q++) {
+        let v = load<f32>(tail + (<usize>(r * NR + q) << 2)) + rowBias;
+        if (biasMode == 2) v += load<f32>(bias + (<usize>(j + q) << 2));
+        store<f32>(dst + (<usize>q << 2), v);
       }
     }
   }

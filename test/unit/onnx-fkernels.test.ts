@@ -1,5 +1,5 @@
 // The float32 WASM kernels against naive TypeScript references on random shapes (test process): packed
-// GEMM with transposed operands, both bias modes and several column blocks; broadcasting binary ops;
+// GEMM (B packed per call or once up front) with transposed operands, both bias modes, several column blocks; broadcasting binary ops;
 // transposes; im2col + GEMM convolution against a direct loop.
 import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -82,6 +82,12 @@ test("packed GEMM: random M/K/N, transposed A and B, row and column bias, multip
           const biasRef = biasMode === "none" ? undefined : { ptr: put(bias), mode: biasMode };
           k.gemm(packed, M, K, put(b), transB ? 1 : N, transB ? K : 1, N, c, N, biasRef, scratch);
           check(get(c, M * N), want, mag, `gemm ${M}x${K}x${N} tA=${transA} tB=${transB} bias=${biasMode}`);
+          // The same product with B packed once up front (constant weights) gives identical floats.
+          const packedB = buf(k.packedBFloats(K, N));
+          k.packB(put(b), K, N, transB ? 1 : N, transB ? K : 1, packedB);
+          const c2 = buf(M * N);
+          k.gemmPrepacked(packed, M, K, packedB, N, c2, N, biasRef, buf(32));
+          assert.deepEqual(get(c2, M * N), get(c, M * N), `prepacked gemm ${M}x${K}x${N}`);
         }
       }
     }

@@ -85,6 +85,32 @@ export class FloatKernels {
     this.x.fgemm(packedA, M, K, b, bRowStride, bColStride, N, c, ldc, bias?.ptr ?? 0, mode, scratch);
   }
 
+  /** Floats packB needs for a K x N matrix. */
+  packedBFloats(K: number, N: number): number {
+    return this.x.fgemm_packed_b_floats(K, N);
+  }
+
+  /** Packs all of B (element (k,j) at b[k*rowStride + j*colStride]) once, e.g. constant weights. */
+  packB(b: number, K: number, N: number, rowStride: number, colStride: number, dst: number): void {
+    this.x.fgemm_pack_b(b, K, N, rowStride, colStride, dst);
+  }
+
+  /** gemm with B from packB; `tail` is 32 floats of scratch. */
+  gemmPrepacked(
+    packedA: number,
+    M: number,
+    K: number,
+    packedB: number,
+    N: number,
+    c: number,
+    ldc: number,
+    bias: { ptr: number; mode: "row" | "col" } | undefined,
+    tail: number,
+  ): void {
+    const mode = bias ? (bias.mode === "row" ? 1 : 2) : 0;
+    this.x.fgemm_prepacked(packedA, M, K, packedB, N, c, ldc, bias?.ptr ?? 0, mode, tail);
+  }
+
   // ----- convolution
 
   /** Unfolds one image's channels into [C*kh*kw, OH*OW] at dst. */

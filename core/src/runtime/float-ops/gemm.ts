@@ -1,8 +1,9 @@
 // Float Gemm and MatMul on the packed WASM GEMM (any process holding a WasmCore). Transposes are folded
 // into packing strides; Gemm's C is fused as a per-column bias when it is a row vector, otherwise added by
-// the broadcasting kernel. MatMul broadcasts batch dims numpy-style.
+// the broadcasting kernel. MatMul broadcasts batch dims numpy-style. Constant weights are packed once.
 import { attrFloat, attrInt, tensorToFloat32, type Node } from "../../onnx/ir";
 import { broadcastShapes, broadcastStrides } from "../../onnx/fold";
+import { packFromHost } from "./conv";
 import { count, type CompileContext, type FloatOp, type Step } from "./types";
 
 export const gemmOp: FloatOp = {
@@ -18,13 +19,20 @@ export const gemmOp: FloatOp = {
     const K = transA ? aShape[0] : aShape[1];
     const k = ctx.kernels;
     const a = ctx.ptr(aName);
-    const b = ctx.ptr(bName);
+    const bConstant = ctx.constant(bName);
+    const b = bConstant ? 0 : ctx.ptr(bName);
     const out = ctx.ptr(node.outputs[0]);
     // A(i,k) strides; B(k,j) strides.
     const [aRow, aCol] = transA ? [1, M] : [K, 1];
     const [bRow, bCol] = transB ? [1, K] : [N, 1];
     const packedFloats = k.packedAFloats(M, K);
     const scratch = ctx.scratch(packedFloats + k.gemmScratchFloats(K, N));
+    // Constant weights (the usual Linear layer) are packed once per executor.
+    const packedB = bConstant
+      ? ctx.persistent(`gemm-packed-b:${node.outputs[0]}`, k.packedBFloats(K, N), (dst) =>
+          packFromHost(ctx, tensorToFloat32(bConstant), dst, (src, d) => k.packB(src, K, N, bRow, bCol, d)),
+        )
+      : 0;
 
     // C handling: beta*C folded on the host when constant; a row vector becomes the GEMM's column bias.
     let bias: { ptr: number; mode: "col" } | undefined;
@@ -67,7 +75,8 @@ export const gemmOp: FloatOp = {
     return () => {
       const packed = scratch.ptr;
       k.packA(a, M, K, aRow, aCol, packed);
-      k.gemm(packed, M, K, b, bRow, bCol, N, out, N, bias, packed + packedFloats * 4);
+      if (packedB) k.gemmPrepacked(packed, M, K, packedB, N, out, N, bias, packed + packedFloats * 4);
+      else k.gemm(packed, M, K, b, bRow, bCol, N, out, N, bias, packed + packedFloats * 4);
       scale?.();
     };
   },
@@ -93,10 +102,21 @@ export const matmulOp: FloatOp = {
     const bBatchStrides = broadcastStrides(bShape.slice(0, -2), batch).map((s) => s * K * N);
     const k = ctx.kernels;
     const a = ctx.ptr(aName);
-    const b = ctx.ptr(bName);
+    const bConstant = ctx.constant(bName);
+    const b = bConstant ? 0 : ctx.ptr(bName);
     const out = ctx.ptr(node.outputs[0]);
     const packedFloats = k.packedAFloats(M, K);
     const scratch = ctx.scratch(packedFloats + k.gemmScratchFloats(K, N));
+    // Constant B: every [K, N] slice packed once; offsets below then index packed slices.
+    const sliceFloats = k.packedBFloats(K, N);
+    const bSlices = count(bShape.slice(0, -2));
+    const packedB = bConstant
+      ? ctx.persistent(`matmul-packed-b:${node.outputs[0]}`, sliceFloats * bSlices, (dst) =>
+          packFromHost(ctx, tensorToFloat32(bConstant), dst, (src, d) => {
+            for (let sl = 0; sl < bSlices; sl++) k.packB(src + sl * K * N * 4, K, N, N, 1, d + sl * sliceFloats * 4);
+          }),
+        )
+      : 0;
     const offsets: [number, number][] = [];
     for (let i = 0; i < batches; i++) {
       let rem = i;
@@ -108,14 +128,16 @@ export const matmulOp: FloatOp = {
         oa += q * aBatchStrides[d];
         ob += q * bBatchStrides[d];
       }
-      offsets.push([oa * 4, ob * 4]);
+      offsets.push([oa * 4, packedB ? (ob / (K * N)) * sliceFloats * 4 : ob * 4]);
     }
     return () => {
       const packed = scratch.ptr;
       for (let i = 0; i < batches; i++) {
         const [oa, ob] = offsets[i];
         k.packA(a + oa, M, K, K, 1, packed);
-        k.gemm(packed, M, K, b + ob, N, 1, N, out + i * M * N * 4, N, undefined, packed + packedFloats * 4);
+        const c = out + i * M * N * 4;
+        if (packedB) k.gemmPrepacked(packed, M, K, packedB + ob, N, c, N, undefined, packed + packedFloats * 4);
+        else k.gemm(packed, M, K, b + ob, N, 1, N, c, N, undefined, packed + packedFloats * 4);
       }
     };
   },
