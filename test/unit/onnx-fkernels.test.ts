@@ -1,6 +1,6 @@
-// The float32 WASM kernels against naive TypeScript references on random shapes (test process): packed
-// GEMM (B packed per call or once up front) with transposed operands, both bias modes, several column blocks; broadcasting binary ops;
-// transposes; im2col + GEMM convolution against a direct loop.
+// The float32 WASM kernels against naive TypeScript references on random shapes (test process): packed GEMM
+// (B packed per call or once up front) with transposed operands, both bias modes and several column blocks;
+// broadcasting binary ops; transposes; im2col + GEMM convolution against a direct loop.
 import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { loadCore } from "../../core/src/node/load-core";
