@@ -3,6 +3,7 @@
 // `torch.ao.quantization` and `torch.nn.quantized` into `torch.ao.nn.quantized`; the deprecated
 // spellings are remembered for QS505.
 import { dottedName, unparen, type PyNode } from "./syntax";
+import { FLOAT_ONLY_MODULES, LOSS_MODULES, QUANT_TRANSPARENT_MAPPED, QUANT_TRANSPARENT_MODULES, STATIC_QUANT_MAPPINGS } from "./torch-knowledge";
 
 export interface ImportRecord {
   /** The import statement. */
@@ -78,7 +79,7 @@ export class NameTable {
   private fromWildcard(name: string): string | undefined {
     for (const mod of this.wildcards) {
       if (mod === "torch.ao.quantization" && WILDCARD_QUANT_NAMES.has(name)) return `${mod}.${name}`;
-      if (mod === "torch.nn" && /^[A-Z]\w*$/.test(name)) return `${mod}.${name}`;
+      if (mod === "torch.nn" && WILDCARD_NN_NAMES.has(name)) return `${mod}.${name}`;
     }
     return undefined;
   }
@@ -125,6 +126,20 @@ const WILDCARD_QUANT_NAMES = new Set([
   "default_observer",
   "default_weight_observer",
   "default_per_channel_weight_observer",
+]);
+
+/** torch.nn classes a `from torch.nn import *` brings in that the analyzer knows about. */
+const WILDCARD_NN_NAMES = new Set([
+  "Module",
+  "Sequential",
+  "ModuleList",
+  "ModuleDict",
+  "Parameter",
+  ...Object.keys(STATIC_QUANT_MAPPINGS),
+  ...QUANT_TRANSPARENT_MAPPED,
+  ...QUANT_TRANSPARENT_MODULES,
+  ...FLOAT_ONLY_MODULES,
+  ...LOSS_MODULES,
 ]);
 
 /** Folds deprecated and internal module paths into one spelling. */
