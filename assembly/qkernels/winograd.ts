@@ -88,7 +88,7 @@ export function qwinograd_pack_weights(src: usize, zps: usize, oc: i32, c: i32, 
 export function qwinograd_scratch_bytes(tiles: i32, c: i32, oc: i32): i32 {
   const kp = (c + 1) >> 1;
   const np = (oc + 7) & ~7;
-  return 16 * tiles * kp * 4 + 16 * tiles * np * 4 + 64;
+  return 16 * tiles * kp * 4 + 16 * tiles * np * 4 + 16 + 1024 + 64;
 }
 
 /** Thread `t` of `threads` computes its share of the batch * ceil(OH/2) * ceil(OW/2) output tiles. */
@@ -123,6 +123,7 @@ export function qwinograd_thread(desc: usize, t: i32, threads: i32): void {
   const vBase = scratch;
   const mBase = scratch + 16 * vBytes;
   const rowTmp = mBase + 16 * mBytes; // 16 bytes for ragged-edge stores
+  const stage = rowTmp + 16; // 4 tiles x 16 transformed vectors
   const setBytes = <usize>qgemm_packed_bytes(oc, c);
   const pixBytes = <usize>c << 1;
   const rowBytes = <usize>wp * pixBytes;
@@ -134,65 +135,81 @@ export function qwinograd_thread(desc: usize, t: i32, threads: i32): void {
   for (let tb = t0; tb < t1; tb += blockTiles) {
     const count = min(blockTiles, t1 - tb);
     const padded = (count + 3) & ~3;
-    // Input transform: V[xi][tile][c] in 4-tile interleaved pair layout.
-    for (let r = 0; r < padded; r++) {
-      const tileRow = <usize>(r >> 2) * (<usize>kp << 4) + (<usize>(r & 3) << 2);
-      if (r >= count) {
-        for (let xi = 0; xi < 16; xi++) {
-          const d = vBase + <usize>xi * vBytes + tileRow;
-          for (let p = 0; p < kp; p++) store<u32>(d + (<usize>p << 4), 0);
-        }
-        continue;
-      }
-      const tile = tb + r;
-      const n = tile / perImage;
-      const rest = tile - n * perImage;
-      const ty = rest / tw;
-      const tx = rest - ty * tw;
-      const base = nhwc + (<usize>(n * hp + 2 * ty) * wp + <usize>(2 * tx)) * pixBytes;
+    // Input transform: V[xi][tile][c] in 4-tile interleaved pair layout. Each tile's 16 transformed
+    // vectors (8 channels) go to a staging area; every 4 tiles a 4x4 transpose per xi interleaves them.
+    for (let r = 0; r < padded; r += 4) {
+      const group = vBase + <usize>(r >> 2) * (<usize>kp << 4);
       for (let ch = 0; ch < c; ch += 8) {
-        const p0 = base + (<usize>ch << 1);
-        const p1 = p0 + rowBytes;
-        const p2 = p1 + rowBytes;
-        const p3 = p2 + rowBytes;
-        // Row transform (B^T d) down each column j, then column transform (. B) of each row.
-        const d00 = v128.load(p0);
-        const d10 = v128.load(p1);
-        const d20 = v128.load(p2);
-        const d30 = v128.load(p3);
-        const t00 = i16x8.sub(d00, d20);
-        const t10 = i16x8.add(d10, d20);
-        const t20 = i16x8.sub(d20, d10);
-        const t30 = i16x8.sub(d10, d30);
-        const d01 = v128.load(p0 + pixBytes);
-        const d11 = v128.load(p1 + pixBytes);
-        const d21 = v128.load(p2 + pixBytes);
-        const d31 = v128.load(p3 + pixBytes);
-        const t01 = i16x8.sub(d01, d21);
-        const t11 = i16x8.add(d11, d21);
-        const t21 = i16x8.sub(d21, d11);
-        const t31 = i16x8.sub(d11, d31);
-        const d02 = v128.load(p0 + 2 * pixBytes);
-        const d12 = v128.load(p1 + 2 * pixBytes);
-        const d22 = v128.load(p2 + 2 * pixBytes);
-        const d32 = v128.load(p3 + 2 * pixBytes);
-        const t02 = i16x8.sub(d02, d22);
-        const t12 = i16x8.add(d12, d22);
-        const t22 = i16x8.sub(d22, d12);
-        const t32 = i16x8.sub(d12, d32);
-        const d03 = v128.load(p0 + 3 * pixBytes);
-        const d13 = v128.load(p1 + 3 * pixBytes);
-        const d23 = v128.load(p2 + 3 * pixBytes);
-        const d33 = v128.load(p3 + 3 * pixBytes);
-        const t03 = i16x8.sub(d03, d23);
-        const t13 = i16x8.add(d13, d23);
-        const t23 = i16x8.sub(d23, d13);
-        const t33 = i16x8.sub(d13, d33);
-        const d = vBase + tileRow + (<usize>(ch >> 1) << 4);
-        storeRowTransformed(d, vBytes, 0, t00, t01, t02, t03);
-        storeRowTransformed(d, vBytes, 4, t10, t11, t12, t13);
-        storeRowTransformed(d, vBytes, 8, t20, t21, t22, t23);
-        storeRowTransformed(d, vBytes, 12, t30, t31, t32, t33);
+        for (let q = 0; q < 4; q++) {
+          const st = stage + (<usize>q << 8);
+          if (r + q >= count) {
+            for (let xi = 0; xi < 16; xi++) v128.store(st + (<usize>xi << 4), i32x4.splat(0));
+            continue;
+          }
+          const tile = tb + r + q;
+          const n = tile / perImage;
+          const rest = tile - n * perImage;
+          const ty = rest / tw;
+          const tx = rest - ty * tw;
+          const p0 = nhwc + (<usize>(n * hp + 2 * ty) * wp + <usize>(2 * tx)) * pixBytes + (<usize>ch << 1);
+          const p1 = p0 + rowBytes;
+          const p2 = p1 + rowBytes;
+          const p3 = p2 + rowBytes;
+          // Row transform (B^T d) down each column j, then column transform (. B) of each row.
+          const d00 = v128.load(p0);
+          const d10 = v128.load(p1);
+          const d20 = v128.load(p2);
+          const d30 = v128.load(p3);
+          const t00 = i16x8.sub(d00, d20);
+          const t10 = i16x8.add(d10, d20);
+          const t20 = i16x8.sub(d20, d10);
+          const t30 = i16x8.sub(d10, d30);
+          const d01 = v128.load(p0 + pixBytes);
+          const d11 = v128.load(p1 + pixBytes);
+          const d21 = v128.load(p2 + pixBytes);
+          const d31 = v128.load(p3 + pixBytes);
+          const t01 = i16x8.sub(d01, d21);
+          const t11 = i16x8.add(d11, d21);
+          const t21 = i16x8.sub(d21, d11);
+          const t31 = i16x8.sub(d11, d31);
+          const d02 = v128.load(p0 + 2 * pixBytes);
+          const d12 = v128.load(p1 + 2 * pixBytes);
+          const d22 = v128.load(p2 + 2 * pixBytes);
+          const d32 = v128.load(p3 + 2 * pixBytes);
+          const t02 = i16x8.sub(d02, d22);
+          const t12 = i16x8.add(d12, d22);
+          const t22 = i16x8.sub(d22, d12);
+          const t32 = i16x8.sub(d12, d32);
+          const d03 = v128.load(p0 + 3 * pixBytes);
+          const d13 = v128.load(p1 + 3 * pixBytes);
+          const d23 = v128.load(p2 + 3 * pixBytes);
+          const d33 = v128.load(p3 + 3 * pixBytes);
+          const t03 = i16x8.sub(d03, d23);
+          const t13 = i16x8.add(d13, d23);
+          const t23 = i16x8.sub(d23, d13);
+          const t33 = i16x8.sub(d13, d33);
+          stageRow(st, 0, t00, t01, t02, t03);
+          stageRow(st, 4, t10, t11, t12, t13);
+          stageRow(st, 8, t20, t21, t22, t23);
+          stageRow(st, 12, t30, t31, t32, t33);
+        }
+        const d = group + (<usize>(ch >> 1) << 4);
+        for (let xi = 0; xi < 16; xi++) {
+          const sx = stage + (<usize>xi << 4);
+          const r0 = v128.load(sx);
+          const r1 = v128.load(sx, 256);
+          const r2 = v128.load(sx, 512);
+          const r3 = v128.load(sx, 768);
+          const u0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+          const u1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+          const u2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+          const u3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+          const dx = d + <usize>xi * vBytes;
+          v128.store(dx, i32x4.shuffle(u0, u1, 0, 1, 4, 5));
+          v128.store(dx, i32x4.shuffle(u0, u1, 2, 3, 6, 7), 16);
+          v128.store(dx, i32x4.shuffle(u2, u3, 0, 1, 4, 5), 32);
+          v128.store(dx, i32x4.shuffle(u2, u3, 2, 3, 6, 7), 48);
+        }
       }
     }
     // 16 GEMMs in the transform domain, raw i32 results.
@@ -277,24 +294,13 @@ export function qwinograd_thread(desc: usize, t: i32, threads: i32): void {
   }
 }
 
-/**
- * Column transform (. B) of one transformed row i (t_i0..t_i3, 8 channels each) and the stores of its
- * 4 results V[xi = i*4 + j]: each vector holds 4 channel pairs, which go to 4 consecutive pair slots.
- */
+/** Column transform (. B) of transformed row i (t_i0..t_i3, 8 channels each) into stage[xi = i*4 + j]. */
 // @ts-ignore: decorator
 @inline
-function storeRowTransformed(d: usize, vBytes: usize, xiBase: i32, t0: v128, t1: v128, t2: v128, t3: v128): void {
-  storePairs(d + <usize>xiBase * vBytes, i16x8.sub(t0, t2));
-  storePairs(d + <usize>(xiBase + 1) * vBytes, i16x8.add(t1, t2));
-  storePairs(d + <usize>(xiBase + 2) * vBytes, i16x8.sub(t2, t1));
-  storePairs(d + <usize>(xiBase + 3) * vBytes, i16x8.sub(t1, t3));
-}
-
-// @ts-ignore: decorator
-@inline
-function storePairs(d: usize, v: v128): void {
-  v128.store32_lane(d, v, 0);
-  v128.store32_lane(d, v, 1, 16);
-  v128.store32_lane(d, v, 2, 32);
-  v128.store32_lane(d, v, 3, 48);
+function stageRow(st: usize, xiBase: i32, t0: v128, t1: v128, t2: v128, t3: v128): void {
+  const at = st + (<usize>xiBase << 4);
+  v128.store(at, i16x8.sub(t0, t2));
+  v128.store(at, i16x8.add(t1, t2), 16);
+  v128.store(at, i16x8.sub(t2, t1), 32);
+  v128.store(at, i16x8.sub(t1, t3), 48);
 }
