@@ -16,7 +16,7 @@ import {
 } from "vscode-languageserver/node";
 import { clientFeatures, NO_FEATURES, type ClientFeatures } from "./features";
 import { Session } from "./session";
-import { codeActions } from "./handlers/code-action";
+import { codeActions, FIX_ALL_KIND } from "./handlers/code-action";
 import { completion } from "./handlers/completion";
 import { commandIds, registerCommandHandlers } from "./handlers/commands";
 import { SettingsController } from "./handlers/configuration";
@@ -89,7 +89,7 @@ function initialize(params: InitializeParams): InitializeResult {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       hoverProvider: true,
       completionProvider: { triggerCharacters: ['"', ":"], resolveProvider: false },
-      codeActionProvider: features.codeActionLiterals ? { codeActionKinds: [CodeActionKind.QuickFix] } : true,
+      codeActionProvider: features.codeActionLiterals ? { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] } : true,
       documentSymbolProvider: true,
       executeCommandProvider: { commands: commandIds() },
       ...(features.pullDiagnostics ? { diagnosticProvider: { identifier: "quantscope", interFileDependencies: false, workspaceDiagnostics: false } } : {}),

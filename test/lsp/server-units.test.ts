@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { applyLintSettings, isRuleEnabled, mergeSettings, settingsFromClient } from "../../server/src/settings";
-import { suppressionEdit } from "../../server/src/handlers/code-action";
+import { fixAllEdits, suppressionEdit } from "../../server/src/handlers/code-action";
 import { Session, type DocumentSnapshot } from "../../server/src/session";
 import { PyprojectResolver } from "../../server/src/pyproject";
 import { fileUri } from "./lsp-client";
@@ -109,4 +109,24 @@ test("pyproject: the closest pyproject.toml with [tool.quantscope] applies, like
   assert.deepEqual(r.lintFor(uri("sub/inner/d.py")), {});
   assert.equal(warnings.length, 1, "reported once");
   assert.match(warnings[0], /pyproject\.toml.*TOML/);
+});
+
+test("fix-all takes each finding's first fix and skips fixes that touch text already being changed", () => {
+  const r = (l: number, a: number, b: number) => ({ start: { line: l, character: a }, end: { line: l, character: b } });
+  const finding = (code: string, ...edits: [number, number, number, string][]): Finding => ({
+    code,
+    severity: "error",
+    message: code,
+    range: r(0, 0, 1),
+    fixes: edits.length ? [{ title: code, edits: edits.map(([l, a, b, t]) => ({ range: r(l, a, b), newText: t })) }] : undefined,
+  });
+  const { edits, fixed } = fixAllEdits([
+    finding("A", [0, 0, 5, "a"]),
+    finding("B", [0, 3, 8, "b"]),
+    finding("C", [0, 6, 9, "c"], [1, 0, 0, "c2"]),
+    finding("D"),
+    finding("E", [1, 0, 2, "e"]),
+  ]);
+  assert.equal(fixed, 2);
+  assert.deepEqual(edits.map((e) => e.newText), ["a", "c", "c2"]);
 });

@@ -52,7 +52,7 @@ test("initialize announces the capabilities; push mode has no diagnosticProvider
   assert.ok(caps.hoverProvider);
   assert.ok(caps.completionProvider);
   assert.ok(caps.documentSymbolProvider);
-  assert.deepEqual(caps.codeActionProvider, { codeActionKinds: ["quickfix"] });
+  assert.deepEqual(caps.codeActionProvider, { codeActionKinds: ["quickfix", "source.fixAll.quantscope"] });
   assert.equal(caps.diagnosticProvider, undefined);
   assert.deepEqual(caps.textDocumentSync, { openClose: true, change: 2 });
   assert.equal(await c.stop(), 0);
@@ -106,10 +106,12 @@ test("codeAction: the finding's fixes as quick fixes; applying them clears the d
     range: diags[0].range,
     context: { diagnostics: diags },
   });
-  assert.deepEqual(actions.map((a) => a.title).sort(), ['Rename to "reduceRange"', 'Use "qint8"']);
-  assert.ok(actions.every((a) => a.kind === "quickfix" && a.isPreferred));
+  const quick = actions.filter((a) => a.kind === "quickfix");
+  assert.deepEqual(quick.map((a) => a.title).sort(), ['Rename to "reduceRange"', 'Use "qint8"']);
+  assert.ok(quick.every((a) => a.isPreferred));
+  assert.deepEqual(actions.filter((a) => a.kind !== "quickfix").map((a) => [a.kind, a.title]), [["source.fixAll.quantscope", "Fix all auto-fixable QuantScope problems (2)"]]);
   let text = BAD;
-  for (const a of actions) {
+  for (const a of quick) {
     const change = a.edit?.documentChanges?.[0];
     assert.ok(change && "textDocument" in change);
     assert.deepEqual(change.textDocument, { uri: QCONFIG_URI, version: 7 });
@@ -117,6 +119,19 @@ test("codeAction: the finding's fixes as quick fixes; applying them clears the d
   }
   await c.change(QCONFIG_URI, 8, [{ text }]);
   check(await c.diagnostics(QCONFIG_URI, 8), []);
+  // On save: source.fixAll alone gives the one action that fixes everything.
+  await c.change(QCONFIG_URI, 9, [{ text: BAD }]);
+  await c.diagnostics(QCONFIG_URI, 9);
+  const onSave = await c.request<CodeAction[]>("textDocument/codeAction", {
+    textDocument: { uri: QCONFIG_URI },
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    context: { diagnostics: [], only: ["source.fixAll"] },
+  });
+  assert.equal(onSave.length, 1);
+  const all = onSave[0].edit?.documentChanges?.[0];
+  assert.ok(all && "edits" in all);
+  await c.change(QCONFIG_URI, 10, [{ text: applyEdits(BAD, all.edits as TextEdit[]) }]);
+  check(await c.diagnostics(QCONFIG_URI, 10), []);
   // Only other kinds requested: nothing.
   const none = await c.request<CodeAction[]>("textDocument/codeAction", {
     textDocument: { uri: QCONFIG_URI },

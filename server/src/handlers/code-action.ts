@@ -43,34 +43,74 @@ export function suppressionEdit(snapshot: DocumentSnapshot, line: number, code: 
   return { range: { start: at, end: { line, character: text.length } }, newText: `  # quantscope: ignore[${code}]` };
 }
 
+/** The kind of the action that applies every fix at once (editor.codeActionsOnSave: "source.fixAll"). */
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.quantscope`;
+
+/** Whether a kind the client asked for (`only`) covers `kind` (LSP kinds are hierarchical: "source" covers "source.fixAll.x"). */
+function wanted(only: string[] | undefined, kind: string): boolean {
+  return !only || only.some((k) => k === kind || kind.startsWith(`${k}.`));
+}
+
 export function codeActions(session: Session, features: ClientFeatures, params: CodeActionParams, token: CancellationToken): CodeAction[] {
   const snapshot = session.get(params.textDocument.uri);
   if (!snapshot) return [];
   const only = params.context.only;
-  if (only && !only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
-  const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === "string");
-  if (ours.length === 0) return [];
+  const quickFixes = wanted(only, CodeActionKind.QuickFix);
+  const fixAll = wanted(only, FIX_ALL_KIND);
+  if (!quickFixes && !fixAll) return [];
   const analysis = session.analysis(snapshot.uri);
   if (!analysis || token.isCancellationRequested) return [];
 
   const actions: CodeAction[] = [];
-  for (const diagnostic of ours) {
-    const finding: Finding | undefined = analysis.findings.find((f) => f.code === diagnostic.code && sameRange(f.range, diagnostic.range));
-    finding?.fixes?.forEach((fix, i) => {
-      actions.push({
-        title: fix.title,
-        kind: CodeActionKind.QuickFix,
-        diagnostics: [diagnostic],
-        isPreferred: i === 0,
-        edit: workspaceEdit(snapshot, fix.edits, features),
+  if (quickFixes) {
+    const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === "string");
+    for (const diagnostic of ours) {
+      const finding: Finding | undefined = analysis.findings.find((f) => f.code === diagnostic.code && sameRange(f.range, diagnostic.range));
+      finding?.fixes?.forEach((fix, i) => {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: i === 0,
+          edit: workspaceEdit(snapshot, fix.edits, features),
+        });
       });
-    });
-    if (snapshot.kind === "python") {
-      const suppression = suppressionAction(snapshot, diagnostic, features);
-      if (suppression) actions.push(suppression);
+      if (snapshot.kind === "python") {
+        const suppression = suppressionAction(snapshot, diagnostic, features);
+        if (suppression) actions.push(suppression);
+      }
     }
   }
+  // Fix-all: on request (on save), or in the light bulb when more than one problem has a fix.
+  const edits = fixAllEdits(analysis.findings);
+  if (fixAll && edits.fixed > 0 && (only !== undefined || edits.fixed > 1)) {
+    actions.push({
+      title: `Fix all auto-fixable QuantScope problems (${edits.fixed})`,
+      kind: FIX_ALL_KIND,
+      edit: workspaceEdit(snapshot, edits.edits, features),
+    });
+  }
   return actions;
+}
+
+const before = (a: Range["start"], b: Range["start"]) => a.line < b.line || (a.line === b.line && a.character < b.character);
+
+/** The first fix of every finding, skipping fixes that touch text an earlier fix already changes. */
+export function fixAllEdits(findings: Finding[]): { edits: TextEdit[]; fixed: number } {
+  const taken: Range[] = [];
+  const edits: TextEdit[] = [];
+  let fixed = 0;
+  const overlaps = (r: Range) => taken.some((t) => !before(r.end, t.start) && !before(t.end, r.start));
+  for (const f of findings) {
+    const fix = f.fixes?.[0];
+    if (!fix || fix.edits.some((e) => overlaps(e.range))) continue;
+    for (const e of fix.edits) {
+      taken.push(e.range);
+      edits.push(e);
+    }
+    fixed++;
+  }
+  return { edits, fixed };
 }
 
 function suppressionAction(snapshot: DocumentSnapshot, diagnostic: Diagnostic, features: ClientFeatures): CodeAction | undefined {
