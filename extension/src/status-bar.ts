@@ -5,6 +5,7 @@ import type { Engine } from "./settings";
 export interface LastRun {
   kind: "Calibrate" | "Quantize" | "Compare";
   model: string;
+  backend: Engine;
   ok: boolean;
   summary: string;
   finishedAt: Date;
@@ -50,13 +51,17 @@ export class StatusBar implements vscode.Disposable {
     const icon = this.running ? "$(sync~spin)" : this.lastRun && !this.lastRun.ok ? "$(error)" : "$(circuit-board)";
     let text = `${icon} QuantScope: ${this.backend}`;
     if (this.running) text += ` · ${this.running}…`;
-    else if (this.lastRun) text += ` · ${this.lastRun.kind.toLowerCase()} ${this.lastRun.ok ? "ok" : "failed"} ${clock(this.lastRun.finishedAt)}`;
+    else if (this.lastRun) {
+      const r = this.lastRun;
+      const where = r.backend === this.backend ? "" : ` (${r.backend})`;
+      text += ` · ${r.kind.toLowerCase()}${where} ${r.ok ? "ok" : "failed"} ${clock(r.finishedAt)}`;
+    }
     this.item.text = text;
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`**QuantScope** · backend \`${this.backend}\` (click to change)\n\n`);
     if (this.lastRun) {
       const r = this.lastRun;
-      tip.appendMarkdown(`Last run: ${r.kind} of \`${r.model}\` at ${clock(r.finishedAt)}, ${r.ok ? "ok" : "failed"}\n\n`);
+      tip.appendMarkdown(`Last run: ${r.kind} of \`${r.model}\` for ${r.backend} at ${clock(r.finishedAt)}, ${r.ok ? "ok" : "failed"}\n\n`);
       tip.appendText(r.summary);
     } else {
       tip.appendMarkdown("No model run yet.");

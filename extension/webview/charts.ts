@@ -11,7 +11,7 @@ import {
   type ChartConfiguration,
   type Plugin,
 } from "chart.js";
-import type { ReportLayer } from "./report-model";
+import type { ActivationView, LayerView } from "./report-model";
 import type { ChartTheme } from "./theme";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -34,18 +34,18 @@ function base(theme: ChartTheme) {
   };
 }
 
-/** Grouped bars per layer: weight SQNR, propagated activation SQNR, shadow activation SQNR (dB). */
-export function sqnrChart(canvas: HTMLCanvasElement, layers: ReportLayer[], theme: ChartTheme): Chart {
+/** Grouped bars per int8 layer: weight SQNR, propagated and shadow activation SQNR (dB), the series present. */
+export function sqnrChart(canvas: HTMLCanvasElement, layers: LayerView[], theme: ChartTheme): Chart {
   const withSqnr = layers.filter((l) => l.sqnr);
   const series = [
-    { label: "weights", pick: (l: ReportLayer) => l.sqnr?.weight },
-    { label: "activations (propagated)", pick: (l: ReportLayer) => l.sqnr?.propagated },
-    { label: "activations (shadow)", pick: (l: ReportLayer) => l.sqnr?.shadow },
-  ];
+    { label: "weights", pick: (l: LayerView) => l.sqnr?.weight },
+    { label: "activations (propagated)", pick: (l: LayerView) => l.sqnr?.propagated },
+    { label: "activations (shadow)", pick: (l: LayerView) => l.sqnr?.shadow },
+  ].filter((s) => withSqnr.some((l) => s.pick(l) !== undefined));
   const config: ChartConfiguration<"bar", (number | null)[], string> = {
     type: "bar",
     data: {
-      labels: withSqnr.map((l) => l.name),
+      labels: withSqnr.map((l) => l.node),
       datasets: series.map((s, i) => ({
         label: s.label,
         data: withSqnr.map((l) => s.pick(l) ?? null),
@@ -55,6 +55,32 @@ export function sqnrChart(canvas: HTMLCanvasElement, layers: ReportLayer[], them
       })),
     },
     options: { ...base(theme), scales: axes(theme, "SQNR (dB), higher is better") },
+  };
+  return new Chart(canvas, config);
+}
+
+/**
+ * Per activation, the range calibration observed against the range the int8 grid covers (floating bars):
+ * observed beyond the grid is clipped, grid beyond the observed range is resolution thrown away.
+ */
+export function rangesChart(canvas: HTMLCanvasElement, activations: ActivationView[], theme: ChartTheme): Chart {
+  const label = (a: ActivationView): string => a.producer || a.tensor;
+  const datasets: ChartConfiguration<"bar", [number, number][], string>["data"]["datasets"] = [
+    { label: "observed range", data: activations.map((a) => [a.min, a.max]), backgroundColor: theme.series[0] },
+  ];
+  if (activations.some((a) => a.clipMin !== undefined)) {
+    datasets.push({
+      label: "int8 range (clipping bounds)",
+      data: activations.map((a) => [a.clipMin ?? a.min, a.clipMax ?? a.max]),
+      backgroundColor: "transparent",
+      borderColor: theme.clip,
+      borderWidth: 2,
+    });
+  }
+  const config: ChartConfiguration<"bar", [number, number][], string> = {
+    type: "bar",
+    data: { labels: activations.map(label), datasets },
+    options: { ...base(theme), indexAxis: "y", scales: axes(theme, "activation", "value") },
   };
   return new Chart(canvas, config);
 }
@@ -97,11 +123,10 @@ function clipRangePlugin(lo: number, hi: number, clipMin: number, clipMax: numbe
   };
 }
 
-/** A layer's activation histogram from calibration, with the int8 clipping range marked. */
-export function histogramChart(canvas: HTMLCanvasElement, layer: ReportLayer, theme: ChartTheme): Chart | undefined {
-  const c = layer.calibration;
-  const h = c?.histogram;
-  if (!c || !h) return undefined;
+/** An activation's calibration histogram, with the int8 clipping range marked when known. */
+export function histogramChart(canvas: HTMLCanvasElement, a: ActivationView, theme: ChartTheme): Chart | undefined {
+  const h = a.histogram;
+  if (!h) return undefined;
   const width = (h.hi - h.lo) / h.counts.length;
   const labels = h.counts.map((_, i) => (h.lo + (i + 0.5) * width).toPrecision(3));
   const config: ChartConfiguration<"bar", number[], string> = {
@@ -110,7 +135,7 @@ export function histogramChart(canvas: HTMLCanvasElement, layer: ReportLayer, th
       labels,
       datasets: [
         {
-          label: `${layer.name} activations`,
+          label: `${a.producer || a.tensor} activations`,
           data: h.counts,
           backgroundColor: theme.series[0],
           categoryPercentage: 1,
@@ -123,17 +148,17 @@ export function histogramChart(canvas: HTMLCanvasElement, layer: ReportLayer, th
       plugins: { ...base(theme).plugins, legend: { display: false } },
       scales: axes(theme, "count", "value"),
     },
-    plugins: [clipRangePlugin(h.lo, h.hi, c.clipMin, c.clipMax, theme.clip)],
+    plugins: a.clipMin !== undefined && a.clipMax !== undefined ? [clipRangePlugin(h.lo, h.hi, a.clipMin, a.clipMax, theme.clip)] : [],
   };
   return new Chart(canvas, config);
 }
 
 /** Layers ranked by how much output SQNR keeping them in float would regain (most sensitive first). */
-export function sensitivityChart(canvas: HTMLCanvasElement, ranked: ReportLayer[], theme: ChartTheme): Chart {
+export function sensitivityChart(canvas: HTMLCanvasElement, ranked: LayerView[], theme: ChartTheme): Chart {
   const config: ChartConfiguration<"bar", number[], string> = {
     type: "bar",
     data: {
-      labels: ranked.map((l) => l.name),
+      labels: ranked.map((l) => l.node),
       datasets: [{ label: "output SQNR regained in float (dB)", data: ranked.map((l) => l.sensitivity ?? 0), backgroundColor: theme.series[1] }],
     },
     options: { ...base(theme), indexAxis: "y", scales: axes(theme, "layer", "dB regained") },

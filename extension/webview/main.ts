@@ -1,15 +1,16 @@
 // The side panel's browser code: receives a report from the extension and draws the run summary, the
-// numeric-suite SQNR chart, the sensitivity ranking with what-if toggles, and per-layer calibration
-// histograms with links to the ONNX node and the Python source (webview, browser; never imports vscode).
+// numeric-suite SQNR chart and layer table (links to the ONNX node and the Python source), the sensitivity
+// ranking, what-if toggles, and the calibration ranges and histograms with their clipping bounds
+// (webview, browser; never imports vscode).
 import type { Chart } from "chart.js";
-import { histogramChart, sensitivityChart, sqnrChart } from "./charts";
+import { histogramChart, rangesChart, sensitivityChart, sqnrChart } from "./charts";
 import { el, formatDb, formatNumber } from "./dom";
-import type { FromWebview, ToWebview, WhatIfResult } from "./protocol";
-import type { PanelReport, ReportLayer } from "./report-model";
+import type { FromWebview, ToWebview, WhatIfAnswer } from "./protocol";
+import type { ActivationView, LayerView, PanelReport } from "./report-model";
 import { currentTheme, onThemeChange } from "./theme";
 
 interface VsCodeApi {
-  postMessage(message: FromWebview | { type: "rendered"; summary: { kind: string; layers: number; charts: string[] } }): void;
+  postMessage(message: FromWebview): void;
   getState(): unknown;
   setState(state: unknown): void;
 }
@@ -18,14 +19,10 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const app = document.getElementById("app") as HTMLElement;
 let charts: Chart[] = [];
-let current: { report: PanelReport; file: string } | undefined;
-let selectedLayer: string | undefined;
+let current: { report: PanelReport; file: string; whatIf: boolean } | undefined;
+let selectedActivation: string | undefined;
 const keepFloat = new Set<string>();
-
-function clearCharts(): void {
-  for (const c of charts) c.destroy();
-  charts = [];
-}
+const whatIfResult = el("p", { id: "what-if-result", class: "muted", "aria-live": "polite" });
 
 function link(text: string, title: string, onClick: () => void): HTMLAnchorElement {
   const a = el("a", { href: "#", title, role: "button" }, text);
@@ -47,83 +44,133 @@ function chartBox(id: string, height: number, label: string): { box: HTMLElement
   return { box, canvas };
 }
 
-function layerLinks(layer: ReportLayer): HTMLElement {
+function nodeLinks(node: string, source?: { file: string; line: number }): HTMLElement {
   const links = el("span", { class: "links" });
-  links.append(link("ONNX node", `Show ${layer.node} in the ONNX graph`, () => vscode.postMessage({ type: "openNode", node: layer.node })));
-  if (layer.source) {
-    const { file, line } = layer.source;
-    links.append(" · ", link(`source:${line}`, `${file}:${line}`, () => vscode.postMessage({ type: "openSource", file, line })));
+  if (node) links.append(link("ONNX node", `Show ${node} in the ONNX graph`, () => vscode.postMessage({ type: "openNode", node })));
+  if (source) {
+    const { file, line } = source;
+    links.append(node ? " · " : "", link(`source:${line}`, `${file}:${line}`, () => vscode.postMessage({ type: "openSource", file, line })));
   }
   return links;
 }
 
 function renderSummary(r: PanelReport, file: string): HTMLElement {
-  const when = new Date(r.createdAt);
-  const rows = [
-    ["Run", `${r.kind} · ${r.backend}`],
-    ["Model", r.model],
-    ...(r.output ? [["Output", r.output]] : []),
-    ["When", Number.isNaN(when.getTime()) ? r.createdAt : when.toLocaleString()],
-    ...r.metrics.map((m) => [m.label, m.value]),
-  ];
+  const rows = [["Run", `${r.kind === "calibrate" ? "calibration" : "quantization"} · ${r.backend}`], ["Model", r.model], ...r.metrics.map((m) => [m.label, m.value])];
   const dl = el("dl", { class: "summary" });
   for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", { title: v }, v));
   return section("summary", "Summary", dl, el("p", { class: "muted", title: file }, `Report: ${file}`));
 }
 
-function renderLayerTable(r: PanelReport, onSelect: (name: string) => void): HTMLElement {
-  const table = el("table", { class: "layers" });
-  table.append(
-    el("thead", {}, el("tr", {}, el("th", {}, "Layer"), el("th", {}, "Op"), el("th", {}, "W"), el("th", {}, "Prop."), el("th", {}, "Shadow"), el("th", {}, ""))),
-  );
+function renderLayerTable(r: PanelReport): HTMLElement {
+  const hasWeight = r.layers.some((l) => l.sqnr?.weight !== undefined);
+  const hasShadow = r.layers.some((l) => l.sqnr?.shadow !== undefined);
+  const head = el("tr", {}, el("th", {}, "Int8 op"), el("th", {}, "Fused"));
+  if (hasWeight) head.append(el("th", { title: "weight SQNR" }, "W"));
+  head.append(el("th", { title: "propagated activation SQNR" }, "SQNR"));
+  if (hasShadow) head.append(el("th", { title: "shadow activation SQNR" }, "Shadow"));
+  head.append(el("th", {}, ""));
   const body = el("tbody");
   for (const l of r.layers) {
-    const row = el(
-      "tr",
-      { "data-layer": l.name, class: l.name === selectedLayer ? "selected" : "" },
-      el("td", {}, link(l.name, "Show this layer's calibration histogram", () => onSelect(l.name))),
-      el("td", {}, l.op),
-      el("td", { class: "num" }, formatDb(l.sqnr?.weight)),
-      el("td", { class: "num" }, formatDb(l.sqnr?.propagated)),
-      el("td", { class: "num" }, formatDb(l.sqnr?.shadow)),
-      el("td", {}, layerLinks(l)),
-    );
+    const row = el("tr", { "data-node": l.node }, el("td", { title: l.torch }, l.node), el("td", { title: l.torch }, l.ops));
+    if (hasWeight) row.append(el("td", { class: "num" }, formatDb(l.sqnr?.weight)));
+    row.append(el("td", { class: "num" }, formatDb(l.sqnr?.propagated)));
+    if (hasShadow) row.append(el("td", { class: "num" }, formatDb(l.sqnr?.shadow)));
+    row.append(el("td", {}, nodeLinks(l.node, l.source)));
     body.append(row);
   }
-  table.append(body);
-  return table;
+  for (const f of r.floatNodes) {
+    body.append(el("tr", { class: "float", "data-node": f.node }, el("td", {}, f.node), el("td", { title: f.reason }, `${f.op} (float)`), el("td", {}, ""), el("td", {}, nodeLinks(f.node))));
+  }
+  return el("table", { class: "layers" }, el("thead", {}, head), body);
 }
 
-function renderWhatIf(ranked: ReportLayer[]): HTMLElement {
+function renderWhatIf(layers: LayerView[], enabled: boolean): HTMLElement {
+  if (!enabled) {
+    return el("p", { class: "muted" }, "What-if runs need this report's model and data: run Compare Float vs Int8 (or Quantize with evaluation data) in this window.");
+  }
   const list = el("ul", { class: "what-if" });
-  for (const l of ranked) {
-    const id = `keep-${l.name}`;
-    const box = el("input", { type: "checkbox", id });
-    box.checked = keepFloat.has(l.name);
+  for (const [i, l] of layers.entries()) {
+    const id = `keep-${i}`;
+    const box = el("input", { type: "checkbox", id, "data-node": l.node });
+    box.checked = keepFloat.has(l.node);
     box.addEventListener("change", () => {
-      if (box.checked) keepFloat.add(l.name);
-      else keepFloat.delete(l.name);
-      whatIfResult.textContent = keepFloat.size ? "Running the model with these layers in float…" : "";
+      if (box.checked) keepFloat.add(l.node);
+      else keepFloat.delete(l.node);
+      whatIfResult.textContent = keepFloat.size ? `Running the model with ${keepFloat.size} layer(s) in float…` : "";
       if (keepFloat.size) vscode.postMessage({ type: "whatIf", keepFloat: [...keepFloat] });
     });
-    list.append(el("li", {}, box, el("label", { for: id }, `keep ${l.name} in float`), el("span", { class: "muted" }, ` +${(l.sensitivity ?? 0).toFixed(1)} dB alone`)));
+    const alone = l.sensitivity === undefined ? "" : ` +${l.sensitivity.toFixed(1)} dB alone`;
+    list.append(el("li", {}, box, el("label", { for: id }, `keep ${l.node} in float`), el("span", { class: "muted" }, alone)));
   }
   return el("div", {}, list, whatIfResult);
 }
 
-const whatIfResult = el("p", { id: "what-if-result", class: "muted" });
-
-function showWhatIf(keep: string[], result: WhatIfResult | { error: string }): void {
+function showWhatIf(keep: string[], result: WhatIfAnswer | { error: string }): void {
   if (keep.join("\u0000") !== [...keepFloat].join("\u0000")) return; // an answer to an older selection
-  if ("error" in result) whatIfResult.textContent = `What-if unavailable: ${result.error}`;
-  else {
-    const acc = result.accuracy === undefined ? "" : `, top-1 ${(result.accuracy * 100).toFixed(1)}%`;
-    whatIfResult.textContent = `Output SQNR ${formatDb(result.outputSqnr)} (all int8: ${formatDb(result.baselineSqnr)})${acc}`;
+  if ("error" in result) {
+    whatIfResult.textContent = `What-if failed: ${result.error}`;
+    return;
+  }
+  const p = (x: number): string => `${(x * 100).toFixed(2)}%`;
+  whatIfResult.textContent =
+    `Output SQNR ${formatDb(result.outputSqnr)} (all int8: ${formatDb(result.baselineSqnr)}); ` +
+    `top-1 ${p(result.accuracy)} (all int8: ${p(result.baselineAccuracy)}, float: ${p(result.floatAccuracy)})`;
+}
+
+function renderCalibration(r: PanelReport, theme: ReturnType<typeof currentTheme>, drawn: string[]): void {
+  if (!r.activations.length) return;
+  const { box, canvas } = chartBox("ranges", Math.max(140, 28 * r.activations.length + 60), "Observed range and int8 range per activation");
+  const parts: (Node | undefined)[] = [box];
+  const withHistogram = r.activations.filter((a) => a.histogram);
+  let histogramCanvas: HTMLCanvasElement | undefined;
+  let shown: ActivationView | undefined;
+  if (withHistogram.length) {
+    shown = withHistogram.find((a) => a.tensor === selectedActivation) ?? withHistogram[0];
+    selectedActivation = shown.tensor;
+    const picker = el("select", { id: "histogram-activation", "aria-label": "Activation" });
+    for (const a of withHistogram) picker.append(el("option", { value: a.tensor, ...(a === shown ? { selected: "" } : {}) }, a.producer || a.tensor));
+    picker.addEventListener("change", () => {
+      selectedActivation = picker.value;
+      render();
+    });
+    const h = chartBox("histogram", 180, `Calibration histogram of ${shown.tensor} with the clipping range`);
+    histogramCanvas = h.canvas;
+    parts.push(el("div", { class: "row" }, picker, nodeLinks(shown.producer)), h.box);
+  }
+  const table = el("table", { class: "layers" }, el("thead", {}, el("tr", {}, el("th", {}, "Activation"), el("th", {}, "Observer"), el("th", {}, "Seen"), el("th", {}, "Int8 range"), el("th", {}, "Scale / zp"))));
+  const body = el("tbody");
+  for (const a of r.activations) {
+    const clipped = a.clipMin !== undefined && a.clipMax !== undefined && (a.min < a.clipMin - 1e-6 || a.max > a.clipMax + 1e-6);
+    const range = a.clipMin === undefined || a.clipMax === undefined ? "–" : `[${formatNumber(a.clipMin)}, ${formatNumber(a.clipMax)}]`;
+    body.append(
+      el(
+        "tr",
+        { class: clipped ? "clipped" : "", title: clipped ? "calibration saw values outside the int8 range: they are clipped" : "" },
+        el("td", { title: a.tensor }, a.producer ? link(a.producer, `Show ${a.producer} in the ONNX graph`, () => vscode.postMessage({ type: "openNode", node: a.producer })) : a.tensor),
+        el("td", {}, a.observer),
+        el("td", { class: "num" }, `[${formatNumber(a.min)}, ${formatNumber(a.max)}]`),
+        el("td", { class: "num" }, range),
+        el("td", { class: "num" }, `${formatNumber(a.scale)} / ${a.zeroPoint}`),
+      ),
+    );
+  }
+  table.append(body);
+  parts.push(table);
+  app.append(section("calibration", "Calibration", ...parts));
+  charts.push(rangesChart(canvas, r.activations, theme));
+  drawn.push("ranges");
+  if (shown && histogramCanvas) {
+    const chart = histogramChart(histogramCanvas, shown, theme);
+    if (chart) {
+      charts.push(chart);
+      drawn.push("histogram");
+    }
   }
 }
 
 function render(): void {
-  clearCharts();
+  for (const c of charts) c.destroy();
+  charts = [];
   app.replaceChildren();
   if (!current) return;
   const { report: r, file } = current;
@@ -131,57 +178,48 @@ function render(): void {
   const drawn: string[] = [];
   app.append(renderSummary(r, file));
 
-  const hasSqnr = r.layers.some((l) => l.sqnr);
-  if (hasSqnr) {
-    const { box, canvas } = chartBox("sqnr", 220, "SQNR per layer for weights and activations (propagated and shadow)");
-    app.append(section("numeric", "Numeric suite: float vs int8", box, renderLayerTable(r, select)));
-    charts.push(sqnrChart(canvas, r.layers, theme));
-    drawn.push("sqnr");
-  } else {
-    app.append(section("numeric", "Layers", renderLayerTable(r, select)));
-  }
+  if (r.layers.length) {
+    const hasSqnr = r.layers.some((l) => l.sqnr);
+    const parts: (Node | undefined)[] = [];
+    let sqnrCanvas: HTMLCanvasElement | undefined;
+    if (hasSqnr) {
+      const { box, canvas } = chartBox("sqnr", 240, "SQNR per int8 layer: weights and activations (propagated, shadow)");
+      sqnrCanvas = canvas;
+      parts.push(box);
+    } else {
+      parts.push(el("p", { class: "muted" }, "No SQNR: run Compare Float vs Int8, or Quantize with evaluation data."));
+    }
+    parts.push(renderLayerTable(r));
+    app.append(section("numeric", "Numeric suite: float vs int8", ...parts));
+    if (sqnrCanvas) {
+      charts.push(sqnrChart(sqnrCanvas, r.layers, theme));
+      drawn.push("sqnr");
+    }
 
-  const ranked = r.layers.filter((l) => l.sensitivity !== undefined).sort((a, b) => (b.sensitivity ?? 0) - (a.sensitivity ?? 0));
-  if (ranked.length) {
-    const { box, canvas } = chartBox("sensitivity", Math.max(120, 26 * ranked.length), "Layers ranked by sensitivity");
-    app.append(section("sensitivity", "Sensitivity ranking and what-if", box, renderWhatIf(ranked)));
-    charts.push(sensitivityChart(canvas, ranked, theme));
-    drawn.push("sensitivity");
-  }
-
-  const calibrated = r.layers.filter((l) => l.calibration?.histogram);
-  if (calibrated.length) {
-    if (!selectedLayer || !calibrated.some((l) => l.name === selectedLayer)) selectedLayer = calibrated[0].name;
-    const layer = calibrated.find((l) => l.name === selectedLayer)!;
-    const c = layer.calibration!;
-    const picker = el("select", { id: "histogram-layer", "aria-label": "Layer" });
-    for (const l of calibrated) picker.append(el("option", { value: l.name, ...(l.name === layer.name ? { selected: "" } : {}) }, l.name));
-    picker.addEventListener("change", () => select(picker.value));
-    const { box, canvas } = chartBox("histogram", 180, `Calibration histogram of ${layer.name} with the clipping range`);
-    const facts = el(
-      "p",
-      { class: "muted" },
-      `${c.observer}: seen [${formatNumber(c.min)}, ${formatNumber(c.max)}], int8 range [${formatNumber(c.clipMin)}, ${formatNumber(c.clipMax)}], scale ${formatNumber(c.scale)}, zero point ${c.zeroPoint}`,
-    );
-    app.append(section("calibration", "Calibration", el("div", { class: "row" }, picker, layerLinks(layer)), box, facts));
-    const chart = histogramChart(canvas, layer, theme);
-    if (chart) {
-      charts.push(chart);
-      drawn.push("histogram");
+    const ranked = r.layers.filter((l) => l.sensitivity !== undefined).sort((a, b) => (b.sensitivity ?? 0) - (a.sensitivity ?? 0));
+    let sensitivityCanvas: HTMLCanvasElement | undefined;
+    const sens: (Node | undefined)[] = [];
+    if (ranked.length) {
+      const { box, canvas } = chartBox("sensitivity", Math.max(120, 26 * ranked.length + 40), "Layers ranked by sensitivity");
+      sensitivityCanvas = canvas;
+      sens.push(box);
+    }
+    sens.push(renderWhatIf(ranked.length ? ranked : r.layers, current.whatIf && r.evaluated));
+    app.append(section("sensitivity", ranked.length ? "Sensitivity ranking and what-if" : "What-if: keep layers in float", ...sens));
+    if (sensitivityCanvas) {
+      charts.push(sensitivityChart(sensitivityCanvas, ranked, theme));
+      drawn.push("sensitivity");
     }
   }
-  vscode.setState({ selectedLayer });
-  vscode.postMessage({ type: "rendered", summary: { kind: r.kind, layers: r.layers.length, charts: drawn } });
-}
 
-function select(name: string): void {
-  selectedLayer = name;
-  render();
-  document.getElementById("calibration")?.scrollIntoView({ block: "nearest" });
+  renderCalibration(r, theme, drawn);
+  vscode.setState({ selectedActivation });
+  vscode.postMessage({ type: "rendered", summary: { kind: r.kind, layers: r.layers.length, activations: r.activations.length, charts: drawn } });
 }
 
 function renderEmpty(reason: string): void {
-  clearCharts();
+  for (const c of charts) c.destroy();
+  charts = [];
   const run = link("Quantize a model…", "QuantScope: Quantize Model", () => vscode.postMessage({ type: "command", command: "quantscope.quantizeModel" }));
   const open = link("Open a report…", "QuantScope: Open Report", () => vscode.postMessage({ type: "command", command: "quantscope.openReport" }));
   app.replaceChildren(el("div", { class: "empty" }, el("p", {}, reason), el("p", {}, run), el("p", {}, open)));
@@ -191,8 +229,11 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
   const m = event.data;
   switch (m.type) {
     case "report":
-      if (current?.file !== m.file) keepFloat.clear();
-      current = { report: m.report, file: m.file };
+      if (current?.file !== m.file) {
+        keepFloat.clear();
+        whatIfResult.textContent = "";
+      }
+      current = { report: m.report, file: m.file, whatIf: m.whatIf };
       render();
       break;
     case "empty":
@@ -205,7 +246,7 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
   }
 });
 
-const saved = vscode.getState() as { selectedLayer?: string } | undefined;
-selectedLayer = saved?.selectedLayer;
+const saved = vscode.getState() as { selectedActivation?: string } | undefined;
+selectedActivation = saved?.selectedActivation;
 onThemeChange(() => current && render());
 vscode.postMessage({ type: "ready" });

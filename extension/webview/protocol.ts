@@ -1,22 +1,33 @@
 // Messages between the side panel's webview and the extension (browser and extension host; types only).
 import type { PanelReport } from "./report-model";
 
-export type ToWebview =
-  | { type: "report"; report: PanelReport; file: string }
-  | { type: "empty"; reason: string }
-  | { type: "whatIf"; keepFloat: string[]; result: WhatIfResult | { error: string } };
-
-export interface WhatIfResult {
-  /** End-to-end output SQNR (dB) with the chosen layers kept in float. */
+/** The answer to a what-if run: the model with some layers in float against the all-int8 baseline. */
+export interface WhatIfAnswer {
+  keepFloat: string[];
   outputSqnr: number;
-  /** And with every layer in int8, for comparison. */
   baselineSqnr: number;
-  accuracy?: number;
+  accuracy: number;
+  baselineAccuracy: number;
+  floatAccuracy: number;
 }
+
+export type ToWebview =
+  | { type: "report"; report: PanelReport; file: string; whatIf: boolean }
+  | { type: "empty"; reason: string }
+  | { type: "whatIf"; keepFloat: string[]; result: WhatIfAnswer | { error: string } };
 
 export type FromWebview =
   | { type: "ready" }
   | { type: "openNode"; node: string }
   | { type: "openSource"; file: string; line: number }
   | { type: "whatIf"; keepFloat: string[] }
-  | { type: "command"; command: "quantscope.quantizeModel" | "quantscope.openReport" | "quantscope.compareModels" };
+  | { type: "command"; command: "quantscope.quantizeModel" | "quantscope.openReport" | "quantscope.compareModels" }
+  | { type: "rendered"; summary: RenderedSummary };
+
+/** What the webview says it drew: lets tests assert on the panel without reaching into its DOM. */
+export interface RenderedSummary {
+  kind: string;
+  layers: number;
+  activations: number;
+  charts: string[];
+}

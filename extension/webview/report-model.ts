@@ -1,7 +1,10 @@
-// The data the side panel renders, and the check that turns a parsed report file into it (browser and
-// extension host; no DOM, no vscode). Unknown fields are ignored; missing required ones are one clear error.
+// What the side panel renders, and the adapters from the files QuantScope writes to it: the quantization
+// report (REPORT.json, core/src/report/schema.ts, from Quantize/Compare and `quantscope quantize --report`)
+// and calibration statistics (Calibrate, `quantscope calibrate --stats`). Browser and extension host; no DOM.
+import type { QuantizationReport } from "../../core/src/report/schema";
+import type { CalibrationStats } from "../../core/src/pipeline/pipeline";
 
-export type ReportKind = "calibrate" | "quantize" | "compare";
+export type ReportKind = "quantize" | "calibrate";
 
 export interface Histogram {
   /** Lower edge of the first bin and upper edge of the last one. */
@@ -10,35 +13,40 @@ export interface Histogram {
   counts: number[];
 }
 
-export interface LayerCalibration {
+/** One observed activation: the range calibration saw and the range the int8 grid covers. */
+export interface ActivationView {
+  tensor: string;
+  /** The ONNX node producing it ("" for a graph input). */
+  producer: string;
   observer: string;
-  /** Range the observer saw. */
   min: number;
   max: number;
-  /** Range the int8 grid covers (values outside are clipped). */
-  clipMin: number;
-  clipMax: number;
   scale: number;
   zeroPoint: number;
+  /** Values outside [clipMin, clipMax] saturate in int8 (known when the report gives the integer range). */
+  clipMin?: number;
+  clipMax?: number;
   histogram?: Histogram;
 }
 
 /** Signal-to-quantization-noise ratios in dB (higher is better). */
 export interface LayerSqnr {
   weight?: number;
-  /** Int8 model output at this layer vs float (errors of all earlier layers included). */
+  /** The int8 model's value at this layer against the float model's (earlier layers' errors included). */
   propagated?: number;
-  /** This layer alone in int8, fed the float model's input (shadow). */
+  /** This layer alone in int8, fed the float model's input. */
   shadow?: number;
 }
 
-export interface ReportLayer {
-  name: string;
-  op: string;
-  /** Name of the node in the ONNX graph. */
+export interface LayerView {
+  /** The ONNX node the int8 op is rooted at. */
   node: string;
+  /** Fused ONNX ops, e.g. "Conv+Relu". */
+  ops: string;
+  /** PyTorch's counterpart, e.g. nni.ConvReLU2d. */
+  torch: string;
+  output: string;
   source?: { file: string; line: number };
-  calibration?: LayerCalibration;
   sqnr?: LayerSqnr;
   /** Output SQNR (dB) regained when only this layer stays float. */
   sensitivity?: number;
@@ -52,100 +60,144 @@ export interface ReportMetric {
 export interface PanelReport {
   kind: ReportKind;
   model: string;
-  output?: string;
   backend: string;
-  createdAt: string;
   metrics: ReportMetric[];
-  layers: ReportLayer[];
+  layers: LayerView[];
+  activations: ActivationView[];
+  floatNodes: { node: string; op: string; reason: string }[];
+  /** True when the report came with evaluation (accuracy and SQNR), so what-if runs make sense. */
+  evaluated: boolean;
 }
 
 export class ReportFormatError extends Error {}
 
 type Json = Record<string, unknown>;
 
-function obj(v: unknown, where: string): Json {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ReportFormatError(`${where} should be an object`);
-  return v as Json;
-}
-function str(o: Json, k: string, where: string): string {
-  const v = o[k];
-  if (typeof v !== "string") throw new ReportFormatError(`${where}.${k} should be a string`);
-  return v;
-}
-function num(o: Json, k: string, where: string): number {
-  const v = o[k];
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ReportFormatError(`${where}.${k} should be a finite number`);
-  return v;
-}
-function optNum(o: Json, k: string, where: string): number | undefined {
-  return o[k] === undefined || o[k] === null ? undefined : num(o, k, where);
+function isObj(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function parseHistogram(v: unknown, where: string): Histogram {
-  const o = obj(v, where);
-  const counts = o.counts;
-  if (!Array.isArray(counts) || !counts.every((c) => typeof c === "number" && c >= 0)) {
-    throw new ReportFormatError(`${where}.counts should be a list of non-negative numbers`);
-  }
-  const h = { lo: num(o, "lo", where), hi: num(o, "hi", where), counts: counts as number[] };
-  if (!(h.hi > h.lo)) throw new ReportFormatError(`${where}: hi (${h.hi}) should be above lo (${h.lo})`);
+function need(cond: unknown, what: string): asserts cond {
+  if (!cond) throw new ReportFormatError(what);
+}
+
+function finite(v: unknown, what: string): number {
+  need(typeof v === "number" && Number.isFinite(v), `${what} should be a finite number`);
+  return v as number;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+function optionalHistogram(v: unknown, where: string): Histogram | undefined {
+  if (v === undefined) return undefined;
+  need(isObj(v), `${where}.histogram should be an object`);
+  const counts = v.counts;
+  need(Array.isArray(counts) && counts.every((c) => typeof c === "number" && c >= 0), `${where}.histogram.counts should be non-negative numbers`);
+  const h = { lo: finite(v.lo, `${where}.histogram.lo`), hi: finite(v.hi, `${where}.histogram.hi`), counts: counts as number[] };
+  need(h.hi > h.lo, `${where}.histogram: hi should be above lo`);
   return h;
 }
 
-function parseLayer(v: unknown, i: number): ReportLayer {
-  const where = `layers[${i}]`;
-  const o = obj(v, where);
-  const layer: ReportLayer = { name: str(o, "name", where), op: str(o, "op", where), node: str(o, "node", where) };
-  if (o.source !== undefined) {
-    const s = obj(o.source, `${where}.source`);
-    layer.source = { file: str(s, "file", `${where}.source`), line: num(s, "line", `${where}.source`) };
-  }
-  if (o.calibration !== undefined) {
-    const w = `${where}.calibration`;
-    const c = obj(o.calibration, w);
-    layer.calibration = {
-      observer: str(c, "observer", w),
-      min: num(c, "min", w),
-      max: num(c, "max", w),
-      clipMin: num(c, "clipMin", w),
-      clipMax: num(c, "clipMax", w),
-      scale: num(c, "scale", w),
-      zeroPoint: num(c, "zeroPoint", w),
+function fromQuantizationReport(r: QuantizationReport): PanelReport {
+  need(Array.isArray(r.activations) && Array.isArray(r.weights) && Array.isArray(r.float_nodes), "report: activations, weights and float_nodes should be lists");
+  const activations: ActivationView[] = r.activations.map((a, i) => {
+    const where = `activations[${i}]`;
+    need(isObj(a) && typeof a.tensor === "string" && isObj(a.observer), `${where} should name its tensor and observer`);
+    const scale = finite(a.scale, `${where}.scale`);
+    const zeroPoint = finite(a.zero_point, `${where}.zero_point`);
+    const o = a.observer;
+    return {
+      tensor: a.tensor,
+      producer: a.producer_node ?? "",
+      observer: o.kind,
+      min: finite(a.min, `${where}.min`),
+      max: finite(a.max, `${where}.max`),
+      scale,
+      zeroPoint,
+      clipMin: (finite(o.quantMin, `${where}.observer.quantMin`) - zeroPoint) * scale,
+      clipMax: (finite(o.quantMax, `${where}.observer.quantMax`) - zeroPoint) * scale,
+      histogram: optionalHistogram((a as unknown as Json).histogram, where),
     };
-    if (c.histogram !== undefined) layer.calibration.histogram = parseHistogram(c.histogram, `${w}.histogram`);
+  });
+  const layers: LayerView[] = r.layers.map((l, i) => {
+    const where = `layers[${i}]`;
+    need(isObj(l) && typeof l.node === "string" && Array.isArray(l.ops), `${where} should name its node and ops`);
+    const view: LayerView = { node: l.node, ops: l.ops.join("+"), torch: String(l.torch ?? ""), output: String(l.output ?? "") };
+    if (l.sqnr_db !== undefined) view.sqnr = { propagated: finite(l.sqnr_db, `${where}.sqnr_db`) };
+    // Fields a numeric-suite report may add; read when present.
+    const extra = l as unknown as Json;
+    if (typeof extra.weight_sqnr_db === "number") view.sqnr = { ...view.sqnr, weight: extra.weight_sqnr_db };
+    if (typeof extra.shadow_sqnr_db === "number") view.sqnr = { ...view.sqnr, shadow: extra.shadow_sqnr_db };
+    if (typeof extra.sensitivity_db === "number") view.sensitivity = extra.sensitivity_db;
+    if (isObj(extra.source) && typeof extra.source.file === "string" && typeof extra.source.line === "number") {
+      view.source = { file: extra.source.file, line: extra.source.line };
+    }
+    return view;
+  });
+  const metrics: ReportMetric[] = [
+    { label: "Int8 ops", value: String(layers.length) },
+    { label: "Kept in float", value: String(r.float_nodes.length) },
+    { label: "Calibration", value: `${r.calibration.samples} samples in ${r.calibration.batches} batch(es)` },
+  ];
+  if (r.accuracy) {
+    metrics.push(
+      { label: "Top-1 float", value: pct(r.accuracy.float_acc) },
+      { label: "Top-1 int8", value: `${pct(r.accuracy.int8_acc)} (${((r.accuracy.int8_acc - r.accuracy.float_acc) * 100).toFixed(2)} pts)` },
+      { label: "Evaluated on", value: `${r.accuracy.samples} samples` },
+    );
   }
-  if (o.sqnr !== undefined) {
-    const w = `${where}.sqnr`;
-    const s = obj(o.sqnr, w);
-    layer.sqnr = { weight: optNum(s, "weight", w), propagated: optNum(s, "propagated", w), shadow: optNum(s, "shadow", w) };
-  }
-  const sens = optNum(o, "sensitivity", where);
-  if (sens !== undefined) layer.sensitivity = sens;
-  return layer;
+  const last = layers[layers.length - 1];
+  if (last?.sqnr?.propagated !== undefined) metrics.push({ label: "Output SQNR", value: `${last.sqnr.propagated.toFixed(1)} dB` });
+  return {
+    kind: "quantize",
+    model: r.model ?? "",
+    backend: r.backend,
+    metrics,
+    layers,
+    activations,
+    floatNodes: r.float_nodes.map((f) => ({ node: f.node, op: f.op, reason: f.reason })),
+    evaluated: r.accuracy !== undefined,
+  };
 }
 
-/** Validates a parsed report file; throws ReportFormatError naming the first bad field. */
-export function toPanelReport(json: unknown): PanelReport {
-  const o = obj(json, "report");
-  const kind = str(o, "kind", "report");
-  if (kind !== "calibrate" && kind !== "quantize" && kind !== "compare") {
-    throw new ReportFormatError(`report.kind should be calibrate, quantize or compare; got '${kind}'`);
-  }
-  if (!Array.isArray(o.layers)) throw new ReportFormatError("report.layers should be a list");
-  const metrics = Array.isArray(o.metrics)
-    ? o.metrics.map((m, i) => {
-        const mo = obj(m, `metrics[${i}]`);
-        return { label: str(mo, "label", `metrics[${i}]`), value: str(mo, "value", `metrics[${i}]`) };
-      })
-    : [];
-  const report: PanelReport = {
-    kind,
-    model: str(o, "model", "report"),
-    backend: str(o, "backend", "report"),
-    createdAt: str(o, "createdAt", "report"),
-    metrics,
-    layers: o.layers.map(parseLayer),
+function fromCalibrationStats(s: CalibrationStats): PanelReport {
+  const activations: ActivationView[] = s.activations.map((a, i) => {
+    const where = `activations[${i}]`;
+    need(isObj(a) && typeof a.tensor === "string", `${where} should name its tensor`);
+    return {
+      tensor: a.tensor,
+      producer: a.producer_node ?? "",
+      observer: String(a.observer),
+      min: finite(a.min, `${where}.min`),
+      max: finite(a.max, `${where}.max`),
+      scale: finite(a.scale, `${where}.scale`),
+      zeroPoint: finite(a.zero_point, `${where}.zero_point`),
+      histogram: optionalHistogram((a as unknown as Json).histogram, where),
+    };
+  });
+  return {
+    kind: "calibrate",
+    model: s.model ?? "",
+    backend: s.backend,
+    metrics: [
+      { label: "Observed activations", value: String(activations.length) },
+      { label: "Calibration", value: `${s.calibration.samples} samples in ${s.calibration.batches} batch(es) of ${s.calibration.batch_size}` },
+    ],
+    layers: [],
+    activations,
+    floatNodes: [],
+    evaluated: false,
   };
-  if (typeof o.output === "string") report.output = o.output;
-  return report;
+}
+
+/** Reads a parsed report or statistics file; throws ReportFormatError saying what is wrong. */
+export function toPanelReport(json: unknown): PanelReport {
+  need(isObj(json), "the file is not a JSON object");
+  need(json.version === 1, `unsupported version ${JSON.stringify(json.version)} (this QuantScope reads version 1)`);
+  need(typeof json.backend === "string", "backend should be a string");
+  need(isObj(json.calibration) && Array.isArray(json.activations), "calibration and activations are missing: not a QuantScope report");
+  if (Array.isArray(json.layers)) return fromQuantizationReport(json as unknown as QuantizationReport);
+  return fromCalibrationStats(json as unknown as CalibrationStats);
 }

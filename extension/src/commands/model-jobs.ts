@@ -7,7 +7,7 @@ import { readSettings, type Engine } from "../settings";
 import { describeJobError, JobCancelled, runServerJob } from "../server-jobs";
 import type { LastRun } from "../status-bar";
 import type { CommandContext } from "./context";
-import { pickBackend, pickCalibrationData, pickModel } from "./pick";
+import { pickBackend, pickCalibrationData, pickEvaluation, pickModel } from "./pick";
 
 export type JobKind = LastRun["kind"];
 
@@ -22,6 +22,8 @@ export interface ModelJobArgs {
   model?: string | vscode.Uri;
   backend?: Engine;
   calibration?: (string | vscode.Uri)[];
+  /** Inputs and labels for accuracy and SQNR; null: none, even if the settings name some. */
+  evaluation?: { data: string | vscode.Uri; labels: string | vscode.Uri } | null;
   outputDir?: string;
 }
 
@@ -50,14 +52,22 @@ async function resolveParams(kind: JobKind, args: ModelJobArgs): Promise<ModelJo
     if (!picked) return undefined;
     calibration = [picked.fsPath];
   }
-  const params: ModelJobParams = {
-    model: fsPath(model),
-    backend,
-    calibration,
-    activationObserver: settings.activationObserver,
-    weightObserver: settings.weightObserver,
-    maxSamples: settings.maxSamples,
-  };
+  let evaluation: ModelJobParams["evaluation"];
+  if (args.evaluation) evaluation = { data: fsPath(args.evaluation.data), labels: fsPath(args.evaluation.labels) };
+  else if (args.evaluation === undefined && settings.evaluationData && settings.evaluationLabels) {
+    evaluation = { data: settings.evaluationData, labels: settings.evaluationLabels };
+  }
+  if (!evaluation && kind === "Compare") {
+    evaluation = await pickEvaluation();
+    if (!evaluation) return undefined;
+  }
+  const params: ModelJobParams = { model: fsPath(model), backend, calibration };
+  if (kind !== "Calibrate" && evaluation) params.evaluation = evaluation;
+  // The settings use the qconfig observer names; the server checks them.
+  if (settings.activationObserver !== "default") params.activationObserver = settings.activationObserver as ModelJobParams["activationObserver"];
+  if (settings.weightObserver !== "default") params.weightObserver = settings.weightObserver as ModelJobParams["weightObserver"];
+  if (settings.batchSize) params.batchSize = settings.batchSize;
+  if (settings.qconfig) params.qconfig = settings.qconfig;
   if (args.outputDir) params.outputDir = args.outputDir;
   return params;
 }
@@ -74,14 +84,14 @@ export async function runModelJob(ctx: CommandContext, kind: JobKind, first: unk
     ctx.output.info(`${kind} done in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.summary}`);
     if (result.output) ctx.output.info(`  model:  ${result.output}`);
     ctx.output.info(`  report: ${result.report}`);
-    ctx.status.setLastRun({ kind, model: name, ok: true, summary: result.summary, finishedAt: new Date() });
-    await ctx.panel.showReportFile(result.report);
+    ctx.status.setLastRun({ kind, model: name, backend: params.backend, ok: true, summary: result.summary, finishedAt: new Date() });
+    await ctx.panel.showReportFile(result.report, params);
     return result;
   } catch (e) {
     const cancelled = e instanceof JobCancelled;
     const message = describeJobError(e);
     ctx.output.warn(`${kind} ${cancelled ? "cancelled" : "failed"}: ${message}`);
-    ctx.status.setLastRun({ kind, model: name, ok: false, summary: cancelled ? "cancelled" : message, finishedAt: new Date() });
+    ctx.status.setLastRun({ kind, model: name, backend: params.backend, ok: false, summary: cancelled ? "cancelled" : message, finishedAt: new Date() });
     if (!cancelled) {
       void vscode.window.showErrorMessage(`QuantScope ${kind}: ${message}`, "Show Output").then((a) => a && ctx.output.show());
     }

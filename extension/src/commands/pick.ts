@@ -16,7 +16,7 @@ function relative(uri: vscode.Uri): string {
 }
 
 async function pickFile(title: string, glob: string, filters: Record<string, string[]>, preferred: string[] = []): Promise<vscode.Uri | undefined> {
-  const found = await vscode.workspace.findFiles(glob, "**/node_modules/**", 200);
+  const found = await vscode.workspace.findFiles(glob, "**/node_modules/**", 500);
   const rank = (u: vscode.Uri): number => {
     const i = preferred.indexOf(u.fsPath);
     return i < 0 ? preferred.length : i;
@@ -44,9 +44,16 @@ export async function pickBackend(title = "QuantScope: target backend"): Promise
   return chosen?.engine;
 }
 
-/** Calibration data from the settings first (resolved against the workspace), then any .npy in the workspace. */
+/** Calibration data: the files named in the settings first, then every .npy/.npz in the workspace. */
 export async function pickCalibrationData(): Promise<vscode.Uri | undefined> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const fromSettings = readSettings().calibrationDataPaths.map((p) => (path.isAbsolute(p) || !folder ? p : path.join(folder, p)));
-  return pickFile("QuantScope: calibration data (.npy, samples on the first axis)", "**/*.npy", { "NumPy arrays": ["npy"] }, fromSettings);
+  const preferred = readSettings().calibrationDataPaths;
+  return pickFile("QuantScope: calibration data (.npy float32, samples first; .npz by input name)", "**/*.{npy,npz}", { "NumPy arrays": ["npy", "npz"] }, preferred);
+}
+
+/** Evaluation inputs and labels, for Compare when the settings name none. */
+export async function pickEvaluation(): Promise<{ data: string; labels: string } | undefined> {
+  const data = await pickFile("QuantScope: evaluation inputs (.npy float32, samples first)", "**/*.{npy,npz}", { "NumPy arrays": ["npy", "npz"] });
+  if (!data) return undefined;
+  const labels = await pickFile("QuantScope: evaluation labels (.npy integers, one per sample)", "**/*.npy", { "NumPy arrays": ["npy"] });
+  return labels && { data: data.fsPath, labels: labels.fsPath };
 }

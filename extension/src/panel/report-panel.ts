@@ -1,22 +1,33 @@
-// The QuantScope side panel (a webview view in its own activity-bar container): loads a JSON report, sends
-// it to the webview, and serves the webview's requests (open an ONNX node, a source line) (extension host).
+// The QuantScope side panel (a webview view in its own activity-bar container): loads a report, sends it to
+// the webview, and serves the webview's requests: open an ONNX node or a source line, run a what-if on the
+// server (extension host).
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { LanguageClient } from "vscode-languageclient/node";
-import type { FromWebview, ToWebview } from "../../webview/protocol";
+import { CancellationTokenSource, ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
+import type { ModelJobParams, WhatIfResult } from "../../../server/src/handlers/commands";
+import type { FromWebview, RenderedSummary, ToWebview } from "../../webview/protocol";
 import { toPanelReport, type PanelReport } from "../../webview/report-model";
+import { describeJobError } from "../server-jobs";
 import { showOnnxNode } from "./onnx-graph-document";
 
 export const PANEL_VIEW_ID = "quantscope.panel";
 
+interface Shown {
+  report: PanelReport;
+  file: string;
+  /** The run that produced it in this window, if any: what-if runs repeat it with layers in float. */
+  job?: ModelJobParams;
+}
+
 export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
-  private report: { report: PanelReport; file: string } | undefined;
+  private shown: Shown | undefined;
+  private whatIfCancel: CancellationTokenSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Messages the webview sent, newest last (tests read what the panel rendered through "rendered"). */
   private readonly renderedListeners = new Set<(summary: RenderedSummary) => void>();
+  /** What the webview last said it drew. */
   lastRendered: RenderedSummary | undefined;
 
   constructor(
@@ -26,11 +37,11 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   ) {}
 
   get currentReportFile(): string | undefined {
-    return this.report?.file;
+    return this.shown?.file;
   }
 
   get currentReport(): PanelReport | undefined {
-    return this.report?.report;
+    return this.shown?.report;
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -40,13 +51,13 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     view.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
     view.webview.html = this.html(view.webview, dist, media);
     this.disposables.push(
-      view.webview.onDidReceiveMessage((m: FromWebview | { type: "rendered"; summary: RenderedSummary }) => this.onMessage(m)),
+      view.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
       view.onDidDispose(() => (this.view = undefined)),
     );
   }
 
   /** Loads a report file into the panel and reveals it. Returns false (after telling the user) on a bad file. */
-  async showReportFile(file: string): Promise<boolean> {
+  async showReportFile(file: string, job?: ModelJobParams): Promise<boolean> {
     let report: PanelReport;
     try {
       report = toPanelReport(JSON.parse(fs.readFileSync(file, "utf8")));
@@ -56,9 +67,9 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       void vscode.window.showErrorMessage(`QuantScope: ${path.basename(file)} is not a QuantScope report: ${why}`);
       return false;
     }
-    this.report = { report: resolvePaths(report, path.dirname(file)), file };
+    this.shown = { report: resolvePaths(report, path.dirname(file)), file, job };
     await vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`);
-    this.post({ type: "report", ...this.report });
+    this.postReport();
     return true;
   }
 
@@ -73,21 +84,28 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     });
   }
 
+  private postReport(): void {
+    if (!this.shown) return;
+    const { report, file, job } = this.shown;
+    this.post({ type: "report", report, file, whatIf: !!job?.evaluation });
+  }
+
   private post(message: ToWebview): void {
     void this.view?.webview.postMessage(message);
   }
 
-  private async onMessage(m: FromWebview | { type: "rendered"; summary: RenderedSummary }): Promise<void> {
+  private async onMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
       case "ready":
-        this.post(this.report ? { type: "report", ...this.report } : { type: "empty", reason: "Run QuantScope: Quantize Model, or open a report." });
+        if (this.shown) this.postReport();
+        else this.post({ type: "empty", reason: "No report yet. Quantize or compare a model, or open a report file." });
         break;
       case "rendered":
         this.lastRendered = m.summary;
         for (const l of [...this.renderedListeners]) l(m.summary);
         break;
       case "openNode": {
-        const model = this.report?.report.output ?? this.report?.report.model;
+        const model = this.shown?.report.model;
         if (model) await showOnnxNode(this.client, model, m.node, this.output);
         break;
       }
@@ -98,11 +116,29 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         break;
       }
       case "whatIf":
-        this.post({ type: "whatIf", keepFloat: m.keepFloat, result: { error: "what-if runs need the model pipeline in the server" } });
+        await this.whatIf(m.keepFloat);
         break;
       case "command":
         await vscode.commands.executeCommand(m.command);
         break;
+    }
+  }
+
+  private async whatIf(keepFloat: string[]): Promise<void> {
+    const job = this.shown?.job;
+    if (!job?.evaluation) {
+      this.post({ type: "whatIf", keepFloat, result: { error: "this report was not produced with evaluation data in this window" } });
+      return;
+    }
+    this.whatIfCancel?.cancel(); // only the newest selection matters
+    const cancel = (this.whatIfCancel = new CancellationTokenSource());
+    try {
+      const params = { command: "quantscope.server.whatIf", arguments: [{ ...job, keepFloat }] };
+      const result = (await this.client.sendRequest(ExecuteCommandRequest.type, params, cancel.token)) as WhatIfResult;
+      this.output.info(`what-if (${keepFloat.join(", ")} in float): output SQNR ${result.outputSqnr.toFixed(2)} dB vs ${result.baselineSqnr.toFixed(2)} dB`);
+      this.post({ type: "whatIf", keepFloat, result });
+    } catch (e) {
+      if (!cancel.token.isCancellationRequested) this.post({ type: "whatIf", keepFloat, result: { error: describeJobError(e) } });
     }
   }
 
@@ -134,24 +170,23 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   }
 
   dispose(): void {
+    this.whatIfCancel?.cancel();
     for (const d of this.disposables) d.dispose();
   }
 }
 
-/** What the webview says it drew: lets tests assert on the panel without reaching into its DOM. */
-export interface RenderedSummary {
-  kind: string;
-  layers: number;
-  charts: string[];
-}
-
-/** Paths inside a report are relative to the report's folder; the panel's links need absolute ones. */
+/** Relative paths in a report are taken from the report's folder, then from the workspace folder. */
 function resolvePaths(report: PanelReport, dir: string): PanelReport {
-  const abs = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(dir, p));
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const abs = (p: string): string => {
+    if (!p || path.isAbsolute(p)) return p;
+    const beside = path.resolve(dir, p);
+    if (fs.existsSync(beside) || !workspace) return beside;
+    return path.resolve(workspace, p);
+  };
   return {
     ...report,
     model: abs(report.model),
-    output: report.output === undefined ? undefined : abs(report.output),
     layers: report.layers.map((l) => (l.source ? { ...l, source: { ...l.source, file: abs(l.source.file) } } : l)),
   };
 }

@@ -1,13 +1,22 @@
 // workspace/executeCommand handlers: the model commands the editor asks the server to run (server process).
 // Each long command reports LSP work-done progress on the token the client sent and stops when the client
 // cancels the request. Parameter and result types are the protocol; the extension imports them as types.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CancellationToken, Connection, ExecuteCommandParams, WorkDoneProgressReporter } from "vscode-languageserver/node";
 import { ErrorCodes, LSPErrorCodes, ResponseError } from "vscode-languageserver/node";
 import { isEngine, type Engine } from "../../../core/src/backends/engine";
+import type { NpyArray } from "../../../core/src/data/npy";
 import { CancelledError, InputError } from "../../../core/src/errors";
-import { isDefaultDomain, type Attribute } from "../../../core/src/onnx/ir";
+import { loadCore } from "../../../core/src/node/load-core";
+import { readDataFile } from "../../../core/src/node/read-data";
 import { readModelFile } from "../../../core/src/node/read-model";
+import { ensureDir, writeFilesAtomic } from "../../../core/src/node/write-file";
+import { isDefaultDomain, type Attribute, type Model } from "../../../core/src/onnx/ir";
+import type { FloatTensor } from "../../../core/src/passes/calibrate";
+import { calibrateModel, evaluate, quantizeModel, sqnrDb, type PipelinePhase, type PipelineProgress } from "../../../core/src/pipeline";
+import { parseQconfig } from "../../../core/src/qconfig/parse";
+import { OBSERVER_KINDS, type ObserverKind, type QConfigFile } from "../../../core/src/qconfig/types";
 
 // ----- protocol ------------------------------------------------------------------------------------------
 
@@ -41,11 +50,19 @@ export interface DescribeModelResult {
 export interface ModelJobParams {
   model: string;
   backend: Engine;
-  /** Calibration data files (.npy float32, first axis = samples). */
+  /** Calibration data: one .npy (float32, samples first) for a single-input model, or an .npz by input name. */
   calibration: string[];
-  activationObserver?: string;
-  weightObserver?: string;
-  maxSamples?: number;
+  /** Labelled data for accuracy and per-layer SQNR (required by Compare, optional for Quantize). */
+  evaluation?: { data: string; labels: string };
+  /** Calibration batch size (default: the pipeline's). */
+  batchSize?: number;
+  /** A *.qconfig.json whose overrides apply on top of the backend's defaults. */
+  qconfig?: string;
+  /** Global observer overrides (the editor's settings), applied over the qconfig file's global entry. */
+  activationObserver?: ObserverKind;
+  weightObserver?: ObserverKind;
+  /** ONNX node names kept in float (what-if runs). */
+  keepFloat?: string[];
   /** Where outputs go; default: beside the model. */
   outputDir?: string;
 }
@@ -60,8 +77,23 @@ export interface ModelJobResult {
   elapsedMs: number;
 }
 
+/** What-if: the model with `keepFloat` nodes in float, against the all-int8 baseline, on the evaluation data. */
+export interface WhatIfResult {
+  keepFloat: string[];
+  /** SQNR of the model output (graph output 0) against the float model, in dB. */
+  outputSqnr: number;
+  baselineSqnr: number;
+  accuracy: number;
+  baselineAccuracy: number;
+  floatAccuracy: number;
+}
+
 export const SERVER_COMMANDS = {
   describeModel: "quantscope.server.describeModel",
+  whatIf: "quantscope.server.whatIf",
+  calibrate: "quantscope.server.calibrate",
+  quantize: "quantscope.server.quantize",
+  compare: "quantscope.server.compare",
 } as const;
 export type ServerCommandId = (typeof SERVER_COMMANDS)[keyof typeof SERVER_COMMANDS];
 
@@ -94,21 +126,34 @@ export function parseModelJob(cmd: string, arg: Record<string, unknown>): ModelJ
   const calibrationRaw = arg.calibration ?? [];
   if (!Array.isArray(calibrationRaw)) throw badParams(`${cmd}: 'calibration' must be a list of file paths`);
   const calibration = calibrationRaw.map((c, i) => absolutePath(cmd, c, `calibration[${i}]`));
+  if (calibration.length !== 1) throw badParams(`${cmd}: give exactly one calibration data file (.npy or .npz), got ${calibration.length}`);
   const job: ModelJobParams = { model, backend, calibration };
-  for (const key of ["activationObserver", "weightObserver"] as const) {
-    const v = arg[key];
-    if (v !== undefined && v !== "default") {
-      if (typeof v !== "string") throw badParams(`${cmd}: '${key}' must be a string`);
-      job[key] = v;
-    }
+  if (arg.evaluation !== undefined && arg.evaluation !== null) {
+    const e = arg.evaluation as Record<string, unknown>;
+    job.evaluation = { data: absolutePath(cmd, e.data, "evaluation.data"), labels: absolutePath(cmd, e.labels, "evaluation.labels") };
   }
-  if (arg.maxSamples !== undefined) {
-    if (typeof arg.maxSamples !== "number" || !Number.isInteger(arg.maxSamples) || arg.maxSamples < 1) {
-      throw badParams(`${cmd}: 'maxSamples' must be a positive integer`);
+  if (arg.batchSize !== undefined) {
+    if (typeof arg.batchSize !== "number" || !Number.isInteger(arg.batchSize) || arg.batchSize < 1) {
+      throw badParams(`${cmd}: 'batchSize' must be a positive integer`);
     }
-    job.maxSamples = arg.maxSamples;
+    job.batchSize = arg.batchSize;
   }
   if (arg.outputDir !== undefined) job.outputDir = absolutePath(cmd, arg.outputDir, "outputDir");
+  if (arg.qconfig !== undefined && arg.qconfig !== null) job.qconfig = absolutePath(cmd, arg.qconfig, "qconfig");
+  for (const key of ["activationObserver", "weightObserver"] as const) {
+    const v = arg[key];
+    if (v === undefined || v === null || v === "default") continue;
+    if (typeof v !== "string" || !(OBSERVER_KINDS as readonly string[]).includes(v)) {
+      throw badParams(`${cmd}: '${key}' must be one of ${OBSERVER_KINDS.join(", ")}; got '${String(v)}'`);
+    }
+    job[key] = v as ObserverKind;
+  }
+  if (arg.keepFloat !== undefined) {
+    if (!Array.isArray(arg.keepFloat) || !arg.keepFloat.every((n) => typeof n === "string")) {
+      throw badParams(`${cmd}: 'keepFloat' must be a list of ONNX node names`);
+    }
+    job.keepFloat = arg.keepFloat as string[];
+  }
   return job;
 }
 
@@ -155,10 +200,189 @@ export function describeModel(params: DescribeModelParams): DescribeModelResult 
   };
 }
 
+// ----- model jobs ----------------------------------------------------------------------------------------
+
+function floatTensor(a: NpyArray, what: string, file: string): FloatTensor {
+  if (a.dtype !== "float32") throw new InputError(`${what} must be float32, got ${a.dtype}`, file);
+  if (a.shape.length === 0) throw new InputError(`${what} must have a sample dimension, got a scalar`, file);
+  return { data: a.data as Float32Array, shape: [...a.shape] };
+}
+
+/** One .npy feeds a single-input model; an .npz is bound by input name (the pipeline checks shapes). */
+function readModelInputs(file: string, model: Model, what: string): FloatTensor | Map<string, FloatTensor> {
+  const arrays = readDataFile(file);
+  const inputs = model.graph.runtimeInputs;
+  if (arrays.size === 1 && inputs.length === 1) return floatTensor([...arrays.values()][0], what, file);
+  const bound = new Map<string, FloatTensor>();
+  for (const [name, a] of arrays) bound.set(name, floatTensor(a, `${what} '${name}'`, file));
+  return bound;
+}
+
+function readLabels(file: string): ArrayLike<number | bigint> {
+  const arrays = readDataFile(file);
+  if (arrays.size !== 1) throw new InputError(`expected one array of labels, found ${arrays.size}`, file);
+  const a = [...arrays.values()][0];
+  if (!["int64", "int32", "int8", "uint8"].includes(a.dtype)) throw new InputError(`labels must be integers, got ${a.dtype}`, file);
+  if (a.shape.length !== 1) throw new InputError(`labels must be 1-D, got shape (${a.shape.join(", ")})`, file);
+  return a.data as ArrayLike<number | bigint>;
+}
+
+/** Where each pipeline phase sits on the 0-100 progress scale (evaluation phases only run with labels). */
+const PHASES_WITH_EVAL: Record<PipelinePhase, [number, number]> = {
+  prepare: [0, 5],
+  calibrate: [5, 50],
+  convert: [50, 55],
+  export: [55, 60],
+  "evaluate-float": [60, 80],
+  "evaluate-int8": [80, 100],
+};
+const PHASES_NO_EVAL: Record<PipelinePhase, [number, number]> = { ...PHASES_WITH_EVAL, calibrate: [5, 85], convert: [85, 95], export: [95, 100] };
+
+function progressReporter(progress: WorkDoneProgressReporter, title: string, withEval: boolean): (p: PipelineProgress) => void {
+  progress.begin(title, 0, "reading the model and data", true);
+  const scale = withEval ? PHASES_WITH_EVAL : PHASES_NO_EVAL;
+  let last = -1;
+  return (p) => {
+    const [lo, hi] = scale[p.phase];
+    const percent = Math.round(lo + (hi - lo) * (p.total > 0 ? Math.min(1, p.done / p.total) : 0));
+    if (percent === last && p.done < p.total) return;
+    last = percent;
+    progress.report(percent, p.message);
+  };
+}
+
+function outputBase(job: ModelJobParams): string {
+  const dir = job.outputDir ?? path.dirname(job.model);
+  if (job.outputDir) ensureDir(dir);
+  return path.join(dir, `${path.basename(job.model, path.extname(job.model))}.${job.backend}`);
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+/** The qconfig the pipeline gets: the file's, then the observer settings, then nodes kept in float. */
+function qconfigOf(job: ModelJobParams, model: Model): QConfigFile | undefined {
+  let q: QConfigFile | undefined;
+  if (job.qconfig) {
+    let text: string;
+    try {
+      text = fs.readFileSync(job.qconfig, "utf8");
+    } catch (e) {
+      throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(e)}`, job.qconfig);
+    }
+    q = parseQconfig(text, job.qconfig);
+  }
+  if (job.activationObserver || job.weightObserver) {
+    q = { ...q, global: { ...q?.global } };
+    if (job.activationObserver) q.global!.activation = { ...q.global!.activation, observer: job.activationObserver };
+    if (job.weightObserver) q.global!.weight = { ...q.global!.weight, observer: job.weightObserver };
+  }
+  if (job.keepFloat?.length) {
+    const known = new Set(model.graph.nodes.map((n) => n.name));
+    const unknown = job.keepFloat.filter((n) => !known.has(n));
+    if (unknown.length) throw new InputError(`no node named ${unknown.map((n) => `'${n}'`).join(", ")} in the model`, job.model);
+    q = { ...q, nodes: { ...q?.nodes, ...Object.fromEntries(job.keepFloat.map((n) => [n, null])) } };
+  }
+  return q;
+}
+
+type JobKind = "calibrate" | "quantize" | "compare";
+
+export async function runModelJob(kind: JobKind, job: ModelJobParams, progress: WorkDoneProgressReporter, signal: AbortSignal): Promise<ModelJobResult> {
+  const started = Date.now();
+  if (kind === "compare" && !job.evaluation) throw new InputError("Compare needs evaluation data and labels (.npy) to run both models on");
+  const onProgress = progressReporter(progress, `${kind} ${path.basename(job.model)} (${job.backend})`, !!job.evaluation && kind !== "calibrate");
+  const model = readModelFile(job.model);
+  const calibFile = job.calibration[0];
+  const calib = readModelInputs(calibFile, model, "the calibration data");
+  const core = await loadCore();
+  const base = outputBase(job);
+  const qconfig = qconfigOf(job, model);
+  const common = { model, modelName: job.model, backend: job.backend, calib, calibName: calibFile, batchSize: job.batchSize, qconfig, onProgress, signal };
+
+  if (kind === "calibrate") {
+    const r = await calibrateModel(core, common);
+    const report = `${base}.calibration.quantscope.json`;
+    writeFilesAtomic([{ file: report, data: JSON.stringify(r.stats, null, 2) + "\n" }]);
+    const summary = `${r.stats.activations.length} activations calibrated on ${r.stats.calibration.samples} samples`;
+    return { report, summary, elapsedMs: Date.now() - started };
+  }
+
+  let evalData: { x: FloatTensor | Map<string, FloatTensor>; labels: ArrayLike<number | bigint> } | undefined;
+  if (job.evaluation) {
+    evalData = { x: readModelInputs(job.evaluation.data, model, "the evaluation data"), labels: readLabels(job.evaluation.labels) };
+  }
+  const r = await quantizeModel(core, { ...common, evalData });
+  const rep = r.report;
+  const acc = rep.accuracy ? `; top-1 float ${pct(rep.accuracy.float_acc)}, int8 ${pct(rep.accuracy.int8_acc)} on ${rep.accuracy.samples}` : "";
+  const summary = `${rep.layers.length} int8 ops, ${rep.float_nodes.length} kept in float${acc}`;
+  const json = JSON.stringify(rep, null, 2) + "\n";
+  if (kind === "compare") {
+    const report = `${base}.compare.quantscope.json`;
+    writeFilesAtomic([{ file: report, data: json }]);
+    return { report, summary, elapsedMs: Date.now() - started };
+  }
+  const output = `${base}.int8.onnx`;
+  const report = `${base}.quantscope.json`;
+  if (path.resolve(output) === path.resolve(job.model)) throw new InputError("the output would overwrite the input model", output);
+  writeFilesAtomic([
+    { file: output, data: r.onnx },
+    { file: report, data: json },
+  ]);
+  return { output, report, summary, elapsedMs: Date.now() - started };
+}
+
+/** Evaluates the all-int8 model and the one with `keepFloat` nodes in float on the evaluation data. */
+export async function runWhatIf(job: ModelJobParams, progress: WorkDoneProgressReporter, signal: AbortSignal): Promise<WhatIfResult> {
+  if (!job.evaluation) throw new InputError("a what-if run needs evaluation data and labels");
+  const keepFloat = job.keepFloat ?? [];
+  progress.begin(`what-if: ${keepFloat.length} layer(s) in float`, 0, "reading the model and data", true);
+  const model = readModelFile(job.model);
+  const calib = readModelInputs(job.calibration[0], model, "the calibration data");
+  const x = readModelInputs(job.evaluation.data, model, "the evaluation data");
+  const labels = readLabels(job.evaluation.labels);
+  const core = await loadCore();
+  const run = async (keep: string[], lo: number, hi: number) => {
+    const r = await evaluate(core, {
+      model,
+      modelName: job.model,
+      x,
+      labels,
+      backend: job.backend,
+      calib,
+      calibName: job.calibration[0],
+      qconfig: qconfigOf({ ...job, keepFloat: keep }, model),
+      batchSize: job.batchSize,
+      signal,
+      onProgress: (p) => progress.report(Math.round(lo + ((hi - lo) * p.done) / Math.max(1, p.total)), p.message),
+    });
+    return { r, sqnr: sqnrDb(r.floatLogits, r.int8Logits!) };
+  };
+  const base = await run([], 0, 50);
+  const what = await run(keepFloat, 50, 100);
+  return {
+    keepFloat,
+    outputSqnr: what.sqnr,
+    baselineSqnr: base.sqnr,
+    accuracy: what.r.int8_acc!,
+    baselineAccuracy: base.r.int8_acc!,
+    floatAccuracy: base.r.float_acc,
+  };
+}
+
 type Handler = (params: ExecuteCommandParams, token: CancellationToken, progress: WorkDoneProgressReporter) => Promise<unknown>;
+
+function modelJobHandler(kind: JobKind): Handler {
+  return (p, token, progress) => runModelJob(kind, parseModelJob(p.command, objectArg(p)), progress, abortSignalFor(token));
+}
 
 const handlers = new Map<string, Handler>([
   [SERVER_COMMANDS.describeModel, async (p) => describeModel({ model: absolutePath(p.command, objectArg(p).model, "model") })],
+  [SERVER_COMMANDS.whatIf, (p, token, progress) => runWhatIf(parseModelJob(p.command, objectArg(p)), progress, abortSignalFor(token))],
+  [SERVER_COMMANDS.calibrate, modelJobHandler("calibrate")],
+  [SERVER_COMMANDS.quantize, modelJobHandler("quantize")],
+  [SERVER_COMMANDS.compare, modelJobHandler("compare")],
 ]);
 
 /** An AbortSignal that fires when the LSP request is cancelled, for core's long operations. */

@@ -62,17 +62,16 @@ export class Workbench {
     await row.click();
   }
 
-  /** Answers the quick pick that is open now: filters by `filter`, then picks the row containing `text`. */
-  async answerQuickPick(filter: string, text = filter, timeoutMs = 60_000): Promise<void> {
+  /**
+   * Answers the quick pick whose title contains `title` (waiting for it to open): filters by `filter`, then
+   * picks the row containing `text`.
+   */
+  async answerQuickPick(title: string, filter: string, text = filter, timeoutMs = 60_000): Promise<void> {
+    await this.quickInput().locator(".quick-input-title", { hasText: title }).waitFor({ state: "visible", timeout: timeoutMs });
     const input = this.quickInput().locator("input.input");
     await input.waitFor({ state: "visible", timeout: timeoutMs });
     await input.fill(filter);
     await this.chooseRow(text, timeoutMs);
-  }
-
-  /** Current title of the quick input (which question is being asked). */
-  async quickInputTitle(): Promise<string> {
-    return (await this.quickInput().locator(".quick-input-title").textContent()) ?? "";
   }
 
   async focusProblems(): Promise<Locator> {

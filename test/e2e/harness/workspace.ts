@@ -12,8 +12,13 @@ export function prepareWorkspace(repoRoot: string, dir: string): string {
   copy(shared, "corpus-dev");
   copy(path.join(repoRoot, "examples/digits"), "digits");
   copy(path.join(repoRoot, "test/e2e/fixtures"), "reports");
-  // Workspace settings: the backend the tests expect to start from.
+  // Workspace settings: the backend the tests start from, and evaluation data so runs report SQNR.
+  const settings = {
+    "quantscope.backend": "x86",
+    "quantscope.evaluation.data": "digits/test_x.npy",
+    "quantscope.evaluation.labels": "digits/test_y.npy",
+  };
   fs.mkdirSync(path.join(dir, ".vscode"), { recursive: true });
-  fs.writeFileSync(path.join(dir, ".vscode/settings.json"), JSON.stringify({ "quantscope.backend": "x86" }, null, 2));
+  fs.writeFileSync(path.join(dir, ".vscode/settings.json"), JSON.stringify(settings, null, 2));
   return dir;
 }

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { defineCommandSuite } from "./commands.suite";
 import { defineDiagnosticsSuite } from "./diagnostics.suite";
 import { definePanelSuite } from "./panel.suite";
+import { definePipelineSuite } from "./pipeline.suite";
 
 interface MochaRunner {
   on(event: "pass" | "fail" | "pending", listener: (test: { fullTitle(): string; duration?: number }, err?: Error) => void): void;
@@ -40,6 +41,7 @@ export async function run(): Promise<void> {
   defineCommandSuite();
   defineDiagnosticsSuite();
   definePanelSuite();
+  definePipelineSuite();
 
   const results: { title: string; state: string; error?: string }[] = [];
   const failures = await new Promise<number>((resolve) => {

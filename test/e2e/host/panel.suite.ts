@@ -1,6 +1,7 @@
 // Extension-host suite: Open Report loads a report file into the side panel, the webview draws its charts,
 // and a file that is not a report is refused with a clear message (extension-host test process).
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import { activateExtension, inWorkspace } from "./api";
 import { describe, it } from "./bdd";
@@ -9,7 +10,7 @@ export function definePanelSuite(): void {
   describe("side panel", () => {
     it("Open Report shows the report's layers, SQNR and calibration charts", async () => {
       const api = await activateExtension();
-      const file = inWorkspace("reports", "sample.quantscope.json").fsPath;
+      const file = inWorkspace("reports", "digits-x86.quantscope.json").fsPath;
       const rendered = api.panel.nextRendered();
       const ok = await vscode.commands.executeCommand<boolean>("quantscope.openReport", file);
       assert.equal(ok, true);
@@ -18,10 +19,14 @@ export function definePanelSuite(): void {
         rendered,
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the webview did not render the report within 60 s")), 60_000)),
       ]);
-      assert.equal(summary.kind, "compare");
-      assert.equal(summary.layers, api.panel.currentReport?.layers.length);
-      assert.ok(summary.layers > 0);
-      for (const chart of ["sqnr", "histogram", "sensitivity"]) assert.ok(summary.charts.includes(chart), `no ${chart} chart in ${summary.charts.join(", ")}`);
+      assert.equal(summary.kind, "quantize");
+      // The digits CNN: 8 int8 ops (4 convs, add+relu, pool, flatten, gemm) and 7 observed activations.
+      assert.equal(summary.layers, 8);
+      assert.equal(summary.activations, 7);
+      for (const chart of ["sqnr", "ranges"]) assert.ok(summary.charts.includes(chart), `no ${chart} chart in ${summary.charts.join(", ")}`);
+      const report = api.panel.currentReport!;
+      assert.ok(path.isAbsolute(report.model) && report.model.endsWith(path.join("digits", "model.onnx")), `model path not resolved: ${report.model}`);
+      assert.ok(report.layers.every((l) => l.sqnr?.propagated !== undefined && l.sqnr.propagated > 10), "every layer should have a plausible SQNR");
     });
 
     it("refuses a JSON file that is not a QuantScope report", async () => {

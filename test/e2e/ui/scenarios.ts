@@ -30,15 +30,32 @@ const openReportInPanel: Scenario = {
   name: "open-report-panel-sqnr-chart",
   async run(wb) {
     await wb.runCommand("QuantScope: Open Report");
-    await wb.answerQuickPick("sample.quantscope", "sample.quantscope.json");
+    await wb.answerQuickPick("report to open", "digits-x86", "digits-x86.quantscope.json");
     const frame = await wb.webviewWith("#sqnr-chart");
     await frame.locator("#sqnr-chart").waitFor({ state: "visible", timeout: 30_000 });
     const box = await frame.locator("#sqnr-chart").boundingBox();
     assert.ok(box && box.width > 100 && box.height > 100, `SQNR chart has no size: ${JSON.stringify(box)}`);
-    const rows = frame.locator("table.layers tbody tr");
-    assert.equal(await rows.count(), 5);
-    await frame.locator("#histogram-chart").waitFor({ state: "visible" });
+    const rows = frame.locator("#numeric table.layers tbody tr");
+    assert.equal(await rows.count(), 8);
+    await frame.locator("#ranges-chart").waitFor({ state: "visible" });
   },
 };
 
-export const scenarios: Scenario[] = [diagnosticsInEditor, openReportInPanel];
+const quantizeFromPalette: Scenario = {
+  name: "quantize-from-palette-panel-sqnr",
+  async run(wb) {
+    await wb.runCommand("QuantScope: Quantize Model");
+    await wb.answerQuickPick("ONNX model", "model.onnx", "digits/model.onnx");
+    await wb.answerQuickPick("which backend", "qnnpack");
+    await wb.answerQuickPick("calibration data", "calib.npy", "digits/calib.npy");
+    const frame = await wb.webviewWith("#sqnr-chart", 120_000);
+    const report = (await frame.locator("#summary .muted").textContent()) ?? "";
+    assert.match(report, /model\.qnnpack\.quantscope\.json/, `the panel shows another report: ${report}`);
+    const box = await frame.locator("#sqnr-chart").boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 100, `SQNR chart has no size: ${JSON.stringify(box)}`);
+    assert.equal(await frame.locator("#numeric table.layers tbody tr").count(), 8);
+    assert.match(await wb.statusBarText("QuantScope"), /quantize \(qnnpack\) ok/);
+  },
+};
+
+export const scenarios: Scenario[] = [diagnosticsInEditor, openReportInPanel, quantizeFromPalette];
