@@ -16,6 +16,7 @@ export interface ClientFeatures {
   hierarchicalSymbols: boolean;
   versionedEdits: boolean;
   codeActionLiterals: boolean;
+  workspaceFolders: boolean;
 }
 
 export function clientFeatures(c: ClientCapabilities): ClientFeatures {
@@ -32,6 +33,7 @@ export function clientFeatures(c: ClientCapabilities): ClientFeatures {
     hierarchicalSymbols: td?.documentSymbol?.hierarchicalDocumentSymbolSupport === true,
     versionedEdits: c.workspace?.workspaceEdit?.documentChanges === true,
     codeActionLiterals: td?.codeAction?.codeActionLiteralSupport !== undefined,
+    workspaceFolders: c.workspace?.workspaceFolders === true,
   };
 }
 

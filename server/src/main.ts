@@ -92,6 +92,7 @@ function initialize(params: InitializeParams): InitializeResult {
       codeActionProvider: features.codeActionLiterals ? { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] } : true,
       documentSymbolProvider: true,
       executeCommandProvider: { commands: commandIds() },
+      ...(features.workspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
       ...(features.pullDiagnostics ? { diagnosticProvider: { identifier: "quantscope", interFileDependencies: false, workspaceDiagnostics: false } } : {}),
     },
     serverInfo: { name: "quantscope", version: VERSION },
@@ -109,6 +110,9 @@ async function initialized(): Promise<void> {
     }
     if (features.watchedFilesRegistration) {
       connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/pyproject.toml" }] }).catch(registrationFailed);
+    }
+    if (features.workspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders(guardNotification("workspace/didChangeWorkspaceFolders", (e) => settings.didChangeWorkspaceFolders(e)));
     }
     await Promise.race([settings.refresh(), new Promise((resolve) => setTimeout(resolve, SETTINGS_TIMEOUT_MS))]);
   } finally {

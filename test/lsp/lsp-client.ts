@@ -37,6 +37,7 @@ export interface StartOptions {
 function capabilities(o: StartOptions): ClientCapabilities {
   return {
     workspace: {
+      workspaceFolders: true,
       configuration: o.settings !== undefined,
       didChangeConfiguration: { dynamicRegistration: true },
       didChangeWatchedFiles: { dynamicRegistration: true },

@@ -218,6 +218,19 @@ test("settings: [tool.quantscope] in the workspace's pyproject.toml, re-read whe
   assert.equal(await c.stop(), 0);
 });
 
+test("workspace folders: an untitled Python buffer follows the pyproject.toml of a folder added later", async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), "qs-ws2-"));
+  fs.writeFileSync(path.join(ws, "pyproject.toml"), '[tool.quantscope]\nignore = ["QS"]\n');
+  const c = await start();
+  assert.deepEqual(c.initializeResult.capabilities.workspace, { workspaceFolders: { supported: true, changeNotifications: true } });
+  const uri = "untitled:Untitled-1";
+  await c.open(uri, fs.readFileSync(sharedPath("corpus-dev", "dev_e04_fuse_typo.py"), "utf8"), "python");
+  await c.diagnostics(uri, 1, (d) => d.length > 0);
+  await c.rpc.sendNotification("workspace/didChangeWorkspaceFolders", { event: { added: [{ uri: fileUri(ws), name: "ws2" }], removed: [] } });
+  check(await c.diagnostics(uri, 1, (d) => d.length === 0), []);
+  assert.equal(await c.stop(), 0);
+});
+
 test("Python: a corpus script gets the analyzer's diagnostics on the line PyTorch fails, and a suppression quick fix", async () => {
   const file = sharedPath("corpus-dev", "dev_e04_fuse_typo.py");
   const results = JSON.parse(fs.readFileSync(sharedPath("corpus-dev", "pytorch-results.json"), "utf8")) as Record<string, { line: number }>;

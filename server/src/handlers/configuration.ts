@@ -2,7 +2,13 @@
 // payload for clients without it), follows pyproject.toml changes, and re-checks the open documents when either
 // changes (server process).
 import { fileURLToPath } from "node:url";
-import type { Connection, DidChangeConfigurationParams, DidChangeWatchedFilesParams, WorkspaceFolder } from "vscode-languageserver/node";
+import type {
+  Connection,
+  DidChangeConfigurationParams,
+  DidChangeWatchedFilesParams,
+  WorkspaceFolder,
+  WorkspaceFoldersChangeEvent,
+} from "vscode-languageserver/node";
 import type { ClientFeatures } from "../features";
 import type { Session } from "../session";
 import { settingsFromClient } from "../settings";
@@ -19,9 +25,24 @@ export class SettingsController {
     private readonly log: (message: string) => void,
   ) {}
 
+  private folders: string[] = [];
+
   setWorkspaceFolders(folders: WorkspaceFolder[] | null | undefined, rootUri: string | null | undefined): void {
-    const uris = folders?.map((f) => f.uri) ?? (rootUri ? [rootUri] : []);
-    const paths = uris.flatMap((u) => {
+    this.folders = folders?.map((f) => f.uri) ?? (rootUri ? [rootUri] : []);
+    this.applyFolders();
+  }
+
+  /** workspace/didChangeWorkspaceFolders. */
+  didChangeWorkspaceFolders(event: WorkspaceFoldersChangeEvent): void {
+    const removed = new Set(event.removed.map((f) => f.uri));
+    this.folders = [...this.folders.filter((u) => !removed.has(u)), ...event.added.map((f) => f.uri)];
+    this.applyFolders();
+    this.session.pyprojectChanged();
+    this.recheckAll();
+  }
+
+  private applyFolders(): void {
+    const paths = this.folders.flatMap((u) => {
       try {
         return u.startsWith("file:") ? [fileURLToPath(u)] : [];
       } catch {
