@@ -18,7 +18,7 @@ export { observeHistogram, histogramQParams } from "./observers/histogram";
 export { qgemm_packed_bytes, qgemm_pack_weights } from "./qkernels/gemm";
 export { qlinear_thread } from "./qkernels/linear";
 export { qconv_nhwc_thread, qconv_gemm_thread } from "./qkernels/conv";
-export { qdepthwise_pack_weights, qdepthwise_plane_stride, qdepthwise_thread } from "./qkernels/depthwise";
+export { qdepthwise_pack_weights, qdepthwise_packed_bytes, qdepthwise_plane_stride, qdepthwise_scratch_bytes, qdepthwise_thread } from "./qkernels/depthwise";
 export { qlinear_reference, qconv2d_reference } from "./qkernels/gemm-reference";
 export { qadd_u8, qmul_u8, qadd_scalar_requant_u8 } from "./qkernels/elementwise";
 export { qrelu_u8, qclamp_u8, qrelu6_upper_u8, qhardswish_u8, qsigmoid_u8, qtanh_u8, qleaky_relu_u8 } from "./qkernels/activation";

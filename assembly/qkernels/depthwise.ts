@@ -36,6 +36,14 @@ import {
 } from "../util/qgemm-desc";
 import { requant4Splat, narrow8, requantScalar } from "../util/requant-epilogue";
 
+/** Zeroes `bytes` (a multiple of 16) bytes at `ptr` with vector stores. */
+// @ts-ignore: decorator
+@inline
+function zero16(ptr: usize, bytes: usize): void {
+  const z = i32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(ptr + i, z);
+}
+
 /** Packs int8 weights [C][taps] into splatted i16 vectors (w - zp), 16 bytes per tap. */
 export function qdepthwise_pack_weights(src: usize, zps: usize, channels: i32, taps: i32, dst: usize): void {
   for (let c = 0; c < channels; c++) {
@@ -44,7 +52,22 @@ export function qdepthwise_pack_weights(src: usize, zps: usize, channels: i32, t
       const v = <i32>load<i8>(src + <usize>c * taps + t) - zp;
       v128.store(dst + (<usize>(c * taps + t) << 4), i16x8.splat(<i16>v));
     }
+    // 3x3 kernels also get the taps in pairs (t0,t1) (t2,t3) (t4,t5) (t6,t7) (t8,0), each pair
+    // repeated 4 times, for i32x4.dot_i16x8_s on interleaved inputs.
+    if (taps == 9) {
+      const pairs = dst + <usize>channels * 9 * 16 + <usize>c * 80;
+      for (let q = 0; q < 5; q++) {
+        const lo = <i32>load<i8>(src + <usize>c * 9 + 2 * q) - zp;
+        const hi = q < 4 ? <i32>load<i8>(src + <usize>c * 9 + 2 * q + 1) - zp : 0;
+        v128.store(pairs + (<usize>q << 4), i32x4.splat((hi << 16) | (lo & 0xffff)));
+      }
+    }
   }
+}
+
+/** Bytes of packed depthwise weights (splatted taps, plus tap pairs for 3x3). */
+export function qdepthwise_packed_bytes(channels: i32, taps: i32): i32 {
+  return channels * taps * 16 + (taps == 9 ? channels * 80 : 0);
 }
 
 /** Row stride (in i16 elements) of the padded scratch plane; also used by the host to size scratch. */
@@ -53,6 +76,13 @@ export function qdepthwise_plane_stride(w: i32, pw: i32, ow: i32, sw: i32, kw: i
   const need = (owr - 1) * sw + (kw - 1) * dw + 16;
   const wp = w + 2 * pw;
   return ((need > wp ? need : wp) + 7) & ~7;
+}
+
+/** Scratch bytes one thread needs: the widened plane, 16 bytes for ragged stores, one i32 output row. */
+export function qdepthwise_scratch_bytes(h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): i32 {
+  const stride = qdepthwise_plane_stride(w, pw, ow, sw, kw, dw);
+  const rows = max(h + 2 * ph, (oh - 1) * sh + (kh - 1) * dh + 1);
+  return rows * stride * 2 + 16 + ((ow + 7) & ~7) * 4 + 16;
 }
 
 /** Thread `t` of `threads` computes its share of the batch * C channel planes. */
@@ -85,6 +115,7 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
   const rowsNeeded = max(h + 2 * ph, (oh - 1) * sh + (kh - 1) * dh + 1);
   const plane = <usize>dget(desc, D_SCRATCH) + <usize>t * <usize>dget(desc, D_SCRATCH_STRIDE);
   const rowTmp = plane + (<usize>rowsNeeded * stride << 1);
+  const accRow = rowTmp + 16; // i32 accumulators of one output row, OW rounded up to 8
   const taps = kh * kw;
   const total = dget(desc, D_BATCH) * channels;
   const p0 = threadRangeStart(total, t, threads, 1);
@@ -97,15 +128,14 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
   for (let p = p0; p < p1; p++) {
     const c = p % channels;
     const src = input + <usize>p * h * w;
-    // Widen the plane: zero rows/columns for padding, (x - zp) inside.
-    // Zero only what the interior copy does not overwrite: top/bottom padding rows, side columns.
-    memory.fill(plane, 0, <usize>ph * strideBytes);
-    memory.fill(plane + <usize>(h + ph) * strideBytes, 0, <usize>(rowsNeeded - h - ph) * strideBytes);
+    // Widen the plane: zero rows/columns for padding, (x - zp) inside. Rows are zeroed with inline
+    // vector stores (strideBytes is a multiple of 16): bulk memory.fill calls cost more than the work.
+    zero16(plane, <usize>ph * strideBytes);
+    zero16(plane + <usize>(h + ph) * strideBytes, <usize>(rowsNeeded - h - ph) * strideBytes);
     for (let y = 0; y < h; y++) {
       const s = src + <usize>y * w;
       const rowStart = plane + <usize>(y + ph) * strideBytes;
-      if (pw > 0) memory.fill(rowStart, 0, <usize>pw << 1);
-      memory.fill(rowStart + (<usize>(pw + w) << 1), 0, strideBytes - (<usize>(pw + w) << 1));
+      zero16(rowStart, strideBytes);
       const d = rowStart + (<usize>pw << 1);
       let x = 0;
       for (; x + 8 <= w; x += 8) {
@@ -114,6 +144,7 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
       for (; x < w; x++) store<i16>(d + (<usize>x << 1), <i16>(<i32>load<u8>(s + x) - inZp));
     }
     const wt = weights + (<usize>(c * taps) << 4);
+    const wpairs = weights + <usize>channels * taps * 16 + <usize>c * 80;
     const cOff = <usize>c << 2;
     const bint = load<i32>(bintP + cOff);
     const ea = load<f32>(aP + cOff);
@@ -126,9 +157,9 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
       const bfV = f32x4.splat(ebf);
       const ccV = f32x4.splat(ecc);
       if (sw == 1) {
-        dw3x3Plane(plane, strideBytes, wt, dst, oh, ow, sh, false, bintV, aV, bfV, ccV, outZpV, loZ, hiZ, rowTmp);
+        dw3x3Plane(plane, strideBytes, wpairs, dst, oh, ow, sh, false, bintV, aV, bfV, ccV, outZpV, loZ, hiZ, rowTmp, accRow);
       } else {
-        dw3x3Plane(plane, strideBytes, wt, dst, oh, ow, sh, true, bintV, aV, bfV, ccV, outZpV, loZ, hiZ, rowTmp);
+        dw3x3Plane(plane, strideBytes, wpairs, dst, oh, ow, sh, true, bintV, aV, bfV, ccV, outZpV, loZ, hiZ, rowTmp, accRow);
       }
     } else if (sw == 1 || sw == 2) {
       const bintV = i32x4.splat(bint);
@@ -193,13 +224,8 @@ function loadTap(at: usize, stride2: bool): v128 {
   return v128.load(at);
 }
 
-// @ts-ignore: decorator
-@inline
-function tapStep(acc: v128, v: v128, w: v128, high: bool): v128 {
-  return i32x4.add(acc, high ? i32x4.extmul_high_i16x8_s(v, w) : i32x4.extmul_low_i16x8_s(v, w));
-}
 
-/** 3x3 depthwise over one widened plane, the 9 tap weights held in registers; stride 1 or 2 across. */
+/** 3x3 depthwise over one widened plane; stride 1 or 2 across. */
 // @ts-ignore: decorator
 @inline
 function dw3x3Plane(
@@ -219,60 +245,91 @@ function dw3x3Plane(
   loZ: v128,
   hiZ: v128,
   rowTmp: usize,
+  accRow: usize,
 ): void {
-  const w00 = v128.load(wt);
-  const w01 = v128.load(wt, 16);
-  const w02 = v128.load(wt, 32);
-  const w10 = v128.load(wt, 48);
-  const w11 = v128.load(wt, 64);
-  const w12 = v128.load(wt, 80);
-  const w20 = v128.load(wt, 96);
-  const w21 = v128.load(wt, 112);
-  const w22 = v128.load(wt, 128);
-  const xStep: usize = stride2 ? 32 : 16;
   for (let y = 0; y < oh; y++) {
-    let r0 = plane + <usize>(y * sh) * strideBytes;
-    let r1 = r0 + strideBytes;
-    let r2 = r1 + strideBytes;
+    const r0 = plane + <usize>(y * sh) * strideBytes;
+    if (stride2) dw3x3RowS2(r0, strideBytes, wt, ow, accRow);
+    else dw3x3RowS1(r0, strideBytes, wt, ow, accRow);
+    // The epilogue runs in its own loop so the 9 tap weights and the requantization constants never
+    // compete for registers.
     const drow = dst + <usize>y * ow;
     for (let x = 0; x < ow; x += 8) {
-      let v = loadTap(r0, stride2);
-      let lo = i32x4.extmul_low_i16x8_s(v, w00);
-      let hi = i32x4.extmul_high_i16x8_s(v, w00);
-      v = loadTap(r0 + 2, stride2);
-      lo = tapStep(lo, v, w01, false);
-      hi = tapStep(hi, v, w01, true);
-      v = loadTap(r0 + 4, stride2);
-      lo = tapStep(lo, v, w02, false);
-      hi = tapStep(hi, v, w02, true);
-      v = loadTap(r1, stride2);
-      lo = tapStep(lo, v, w10, false);
-      hi = tapStep(hi, v, w10, true);
-      v = loadTap(r1 + 2, stride2);
-      lo = tapStep(lo, v, w11, false);
-      hi = tapStep(hi, v, w11, true);
-      v = loadTap(r1 + 4, stride2);
-      lo = tapStep(lo, v, w12, false);
-      hi = tapStep(hi, v, w12, true);
-      v = loadTap(r2, stride2);
-      lo = tapStep(lo, v, w20, false);
-      hi = tapStep(hi, v, w20, true);
-      v = loadTap(r2 + 2, stride2);
-      lo = tapStep(lo, v, w21, false);
-      hi = tapStep(hi, v, w21, true);
-      v = loadTap(r2 + 4, stride2);
-      lo = tapStep(lo, v, w22, false);
-      hi = tapStep(hi, v, w22, true);
-      const bytes = narrow8(requant4Splat(lo, bintV, aV, bfV, ccV, outZpV, loZ, hiZ), requant4Splat(hi, bintV, aV, bfV, ccV, outZpV, loZ, hiZ));
+      const a = accRow + (<usize>x << 2);
+      const bytes = narrow8(
+        requant4Splat(v128.load(a), bintV, aV, bfV, ccV, outZpV, loZ, hiZ),
+        requant4Splat(v128.load(a, 16), bintV, aV, bfV, ccV, outZpV, loZ, hiZ),
+      );
       if (x + 8 <= ow) {
         v128.store64_lane(drow + x, bytes, 0);
       } else {
         v128.store64_lane(rowTmp, bytes, 0);
         for (let q = x; q < ow; q++) store<u8>(drow + q, load<u8>(rowTmp + (q - x)));
       }
-      r0 += xStep;
-      r1 += xStep;
-      r2 += xStep;
     }
+  }
+}
+
+function dw3x3RowS1(r0: usize, strideBytes: usize, wt: usize, ow: i32, accRow: usize): void {
+  dw3x3Row(r0, strideBytes, wt, ow, accRow, false);
+}
+
+function dw3x3RowS2(r0: usize, strideBytes: usize, wt: usize, ow: i32, accRow: usize): void {
+  dw3x3Row(r0, strideBytes, wt, ow, accRow, true);
+}
+
+// @ts-ignore: decorator
+@inline
+function pairStep(acc: v128, a: v128, b: v128, w: v128, high: bool): v128 {
+  const x = high ? i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15) : i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+  return i32x4.add(acc, i32x4.dot_i16x8_s(x, w));
+}
+
+/**
+ * Raw i32 accumulators of one output row, 8 outputs per step. Taps go in pairs: interleaving the two
+ * taps' input vectors gives (x_a, x_b) per output, and one i32x4.dot_i16x8_s with (w_a, w_b) adds both
+ * products for 4 outputs; 5 pairs (the last with a zero weight) cover the 9 taps.
+ */
+// @ts-ignore: decorator
+@inline
+function dw3x3Row(r0: usize, strideBytes: usize, wp: usize, ow: i32, accRow: usize, stride2: bool): void {
+  const p0 = v128.load(wp);
+  const p1 = v128.load(wp, 16);
+  const p2 = v128.load(wp, 32);
+  const p3 = v128.load(wp, 48);
+  const p4 = v128.load(wp, 64);
+  const zero = i32x4.splat(0);
+  const xStep: usize = stride2 ? 32 : 16;
+  let a0 = r0;
+  let a1 = r0 + strideBytes;
+  let a2 = a1 + strideBytes;
+  let acc = accRow;
+  const end = accRow + (<usize>((ow + 7) & ~7) << 2);
+  while (acc < end) {
+    let va = loadTap(a0, stride2);
+    let vb = loadTap(a0 + 2, stride2);
+    let lo = i32x4.dot_i16x8_s(i16x8.shuffle(va, vb, 0, 8, 1, 9, 2, 10, 3, 11), p0);
+    let hi = i32x4.dot_i16x8_s(i16x8.shuffle(va, vb, 4, 12, 5, 13, 6, 14, 7, 15), p0);
+    va = loadTap(a0 + 4, stride2);
+    vb = loadTap(a1, stride2);
+    lo = pairStep(lo, va, vb, p1, false);
+    hi = pairStep(hi, va, vb, p1, true);
+    va = loadTap(a1 + 2, stride2);
+    vb = loadTap(a1 + 4, stride2);
+    lo = pairStep(lo, va, vb, p2, false);
+    hi = pairStep(hi, va, vb, p2, true);
+    va = loadTap(a2, stride2);
+    vb = loadTap(a2 + 2, stride2);
+    lo = pairStep(lo, va, vb, p3, false);
+    hi = pairStep(hi, va, vb, p3, true);
+    va = loadTap(a2 + 4, stride2);
+    lo = pairStep(lo, va, zero, p4, false);
+    hi = pairStep(hi, va, zero, p4, true);
+    v128.store(acc, lo);
+    v128.store(acc, hi, 16);
+    acc += 32;
+    a0 += xStep;
+    a1 += xStep;
+    a2 += xStep;
   }
 }

@@ -114,7 +114,7 @@ export class PackedConv2d extends WasmAllocations {
       this.packed = this.allocate(core.exports.qgemm_packed_bytes(oc, g.inChannels) * 16);
       core.exports.qwinograd_pack_weights(this.raw, this.rawZps, oc, g.inChannels, this.packed);
     } else if (this.depthwise) {
-      this.packed = this.allocate(oc * kh * kw * 16);
+      this.packed = this.allocate(core.exports.qdepthwise_packed_bytes(oc, kh * kw));
       core.exports.qdepthwise_pack_weights(this.raw, this.rawZps, oc, kh * kw, this.packed);
     } else {
       // GEMM reduction order is (kh, kw, channel): reorder [OC][cg][KH][KW] -> [OC][KH][KW][cg].
@@ -208,19 +208,21 @@ export class PackedConv2d extends WasmAllocations {
       scratch = this.scratch.ensure(stride * threads);
       nhwc = this.nhwc.ensure(batch * nhwcRows * nhwcCols * g.inChannels * 2);
     } else if (!reference && this.depthwise) {
-      const planeStride = this.core.exports.qdepthwise_plane_stride(
+      const bytes = this.core.exports.qdepthwise_scratch_bytes(
+        h,
         w,
+        g.padding[0],
         g.padding[1],
+        oh,
         ow,
-        g.stride[1],
+        g.kernel[0],
         g.kernel[1],
+        g.stride[0],
+        g.stride[1],
+        g.dilation[0],
         g.dilation[1],
       );
-      const rows = Math.max(
-        h + 2 * g.padding[0],
-        (oh - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dilation[0] + 1,
-      );
-      stride = align16(rows * planeStride * 2 + 16);
+      stride = align16(bytes);
       scratch = this.scratch.ensure(stride * threads);
     } else if (!reference) {
       blockRows = blockRowsFor(this.kp);
