@@ -120,9 +120,8 @@ async function initialized(): Promise<void> {
   }
   // The Python analyzer (tree-sitter wasm) loads in the background; qconfig files work meanwhile.
   loadPythonSupport().then(
-    async (python) => {
+    (python) => {
       session.setPythonSupport(python);
-      await settings.refresh();
       settings.recheckAll();
     },
     (e) => logError(`the Python analyzer did not load; Python files get no diagnostics: ${describe(e)}`),
@@ -152,7 +151,9 @@ connection.onCodeAction(guardRequest("textDocument/codeAction", (p, t) => codeAc
 connection.onHover(guardRequest("textDocument/hover", (p, t) => hover(session, features, p, t), null));
 connection.onCompletion(guardRequest("textDocument/completion", (p, t) => completion(session, features, p, t), null));
 connection.onDocumentSymbol(guardRequest("textDocument/documentSymbol", (p, t) => documentSymbols(session, features, p, t), []));
-registerCommandHandlers(connection);
+// workspace/didChangeWorkspaceFolders is routed in initialized(): the library only allows it once the client's
+// capabilities are known.
+registerCommandHandlers(connection); // workspace/executeCommand (model commands, handlers/commands.ts)
 connection.onShutdown(() => publisher.dispose());
 
 // Last line of defence: a bug in a timer or a promise chain is logged, never fatal.
