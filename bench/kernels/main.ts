@@ -33,9 +33,17 @@ function main() {
   const threads = values.threads.split(",").map(Number);
   if (threads.some((t) => !Number.isInteger(t) || t < 1))
     throw new Error(`--threads takes positive integers, got ${values.threads}`);
-  const ours = child("ours.ts", [threads.join(",")]);
-  const web = threads.flatMap((t) => child("ort.ts", ["web", String(t)]));
-  const native = child("ort.ts", ["node", threads.join(",")]);
+  // Case by case, the three runtimes one after another: on a shared, noisy machine this keeps each
+  // comparison within the same few seconds.
+  const ours: BenchResult[] = [];
+  const web: BenchResult[] = [];
+  const native: BenchResult[] = [];
+  for (const c of CASES) {
+    ours.push(...child("ours.ts", [threads.join(","), c.name]));
+    for (const t of threads) web.push(...child("ort.ts", ["web", String(t), c.name]));
+    native.push(...child("ort.ts", ["node", threads.join(","), c.name]));
+    if (!values.json) process.stderr.write(`bench:kernels: ${c.name} done\n`);
+  }
   const find = (rs: BenchResult[], c: string, t: number) =>
     rs.find((r) => r.case === c && r.threads === t)?.gops ?? null;
   const rows = CASES.flatMap((c) =>

@@ -1,7 +1,7 @@
 // Child process of the kernel benchmark: onnxruntime-web (WASM SIMD) or onnxruntime-node (native) on
 // every case, 1 and 2 threads; prints one JSON line per (case, threads). Each package runs in its own
 // process: loaded together they share a backend registry and 'cpu' silently runs on WASM.
-// Usage: node --import tsx bench/kernels/ort.ts web|node [threads,...]
+// Usage: node --import tsx bench/kernels/ort.ts web|node [threads,...] [case name]
 import { CASES, measure, opsOf, pseudoRandomBytes } from "./cases";
 import { buildModel } from "./onnx-models";
 
@@ -11,6 +11,7 @@ async function main() {
   const flavour = process.argv[2];
   if (flavour !== "web" && flavour !== "node") throw new Error("usage: ort.ts web|node [threads]");
   const threadCounts = (process.argv[3] ?? "1,2").split(",").map(Number);
+  const only = process.argv[4];
   const ort: Ort = flavour === "web" ? require("onnxruntime-web") : require("onnxruntime-node");
   for (const t of threadCounts) {
     if (flavour === "web") {
@@ -18,7 +19,7 @@ async function main() {
       if (threadCounts.length > 1) throw new Error("onnxruntime-web: pass one thread count per process");
       (ort.env.wasm as { numThreads: number }).numThreads = t;
     }
-    for (const c of CASES) {
+    for (const c of CASES.filter((x) => only === undefined || x.name === only)) {
       const { bytes, inputShape } = buildModel(c);
       const session = await ort.InferenceSession.create(bytes, {
         executionProviders: [flavour === "web" ? "wasm" : "cpu"],

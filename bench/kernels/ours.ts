@@ -1,5 +1,6 @@
 // Child process of the kernel benchmark: QuantScope's WASM int8 kernels (1 and 2 threads) on every
-// case; prints one JSON line per (case, threads). Run by bench/kernels/main.ts.
+// case (or only the case named by the second argument); prints one JSON line per (case, threads).
+// Usage: node --import tsx bench/kernels/ours.ts [threads,...] [case name]; run by bench/kernels/main.ts.
 import { loadCore } from "../../core/src/node/load-core";
 import { createKernelThreadPool } from "../../core/src/node/kernel-threads";
 import { PackedLinear } from "../../core/src/wasm/qlinear";
@@ -9,11 +10,12 @@ import { CASES, measure, opsOf, pseudoRandomBytes } from "./cases";
 
 async function main() {
   const threadCounts = (process.argv[2] ?? "1,2").split(",").map(Number);
+  const only = process.argv[3];
   const core = await loadCore();
   const pools = new Map<number, KernelThreadPool | undefined>();
   for (const t of threadCounts) pools.set(t, t > 1 ? await createKernelThreadPool(core, t) : undefined);
   const q = { inScale: 0.02, inZeroPoint: 128, outScale: 0.5, outZeroPoint: 128, relu: false };
-  for (const c of CASES) {
+  for (const c of CASES.filter((x) => only === undefined || x.name === only)) {
     for (const t of threadCounts) {
       const pool = pools.get(t);
       let gops: number;
