@@ -1,9 +1,11 @@
 // Quantized 2-D convolution (NCHW uint8 in and out) on the SIMD GEMM core (WASM). Two phases, each
 // split across threads by the host: (1) the input is widened once into an i16 NHWC copy with the zero
-// point removed and the spatial padding materialised as zeros; (2) for blocks of output pixels, rows
-// of the im2col matrix are gathered from that copy (k ordered as (kh, kw, channel), so each tap is one
-// contiguous run of channels) and multiplied with the packed weights; the epilogue output is written
-// back to NCHW. 1x1 stride-1 unpadded convolutions use the NHWC rows directly, without im2col.
+// point removed and the spatial padding materialised as zeros; (2) blocks of output pixels are
+// multiplied with the packed weights (reduction index k ordered (kh, kw, channel), so each tap is one
+// contiguous run of channels) and the epilogue output is written back to NCHW. Phase 2 reads the NHWC
+// copy directly (implicit GEMM) when a group has an even channel count, uses its rows as they are for
+// 1x1 stride-1 unpadded convs, and otherwise gathers im2col rows. 3x3 stride-1 convs with 8k channels
+// take winograd.ts instead of phase 2; depthwise convs take depthwise.ts.
 import {
   dget,
   threadRangeStart,
