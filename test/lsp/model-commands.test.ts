@@ -42,7 +42,9 @@ test("Quantize reports work-done progress on the client's token and writes a mod
   const out = tempDir();
   const token = "quantize-progress";
   const seen: Progress[] = [];
-  c.rpc.onNotification("$/progress", (p: { token: string; value: Progress }) => p.token === token && seen.push(p.value));
+  c.rpc.onNotification("$/progress", (p: { token: string; value: Progress }) => {
+    if (p.token === token) seen.push(p.value);
+  });
   const result = (await c.rpc.sendRequest("workspace/executeCommand", {
     command: "quantscope.server.quantize",
     arguments: [{ model: digits("model.onnx"), backend: "x86", calibration: [digits("calib.npy")], evaluation: { data: digits("test_x.npy"), labels: digits("test_y.npy") }, outputDir: out }],
