@@ -33,6 +33,23 @@ test("batch size: one batch of 256 and four of 64 agree for MinMax but not for H
   assert.ok(differing.length > 0, "HistogramObserver's result depends on the batching");
 });
 
+test("the qconfig's calibration options: numBatches limits the samples, seed shuffles them", async () => {
+  const core = await createCore();
+  const calib = tensor("calib.npy");
+  const limited = await calibrateModel(core, { model: model(), backend: "x86", calib, qconfig: { calibration: { batchSize: 64, numBatches: 2 } } });
+  assert.equal(limited.batchSize, 64);
+  assert.deepEqual([limited.calibration.samples, limited.calibration.batches], [128, 2]);
+  const global = { activation: { observer: "minmax" as const } };
+  const plain = await calibrateModel(core, { model: model(), backend: "x86", calib, qconfig: { global, calibration: { batchSize: 64 } } });
+  const shuffled = await calibrateModel(core, { model: model(), backend: "x86", calib, qconfig: { global, calibration: { batchSize: 64, seed: 7 } } });
+  for (const [name, a] of plain.calibration.activations) {
+    assert.equal(shuffled.calibration.activations.get(name)!.scale, a.scale, `${name}: MinMax does not depend on the order`);
+  }
+  const hPlain = await calibrateModel(core, { model: model(), backend: "x86", calib, qconfig: { calibration: { batchSize: 64 } } });
+  const hShuffled = await calibrateModel(core, { model: model(), backend: "x86", calib, qconfig: { calibration: { batchSize: 64, seed: 7 } } });
+  assert.ok([...hPlain.calibration.activations].some(([n, a]) => hShuffled.calibration.activations.get(n)!.scale !== a.scale), "the shuffle changes the batches");
+});
+
 test("progress reports every batch and the phases; an aborted signal cancels between batches", async () => {
   const core = await createCore();
   const events: PipelineProgress[] = [];

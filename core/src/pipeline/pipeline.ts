@@ -128,9 +128,11 @@ export async function calibrateModel(core: WasmCore, req: CalibrateRequest): Pro
   if (req.qconfig?.backend && req.qconfig.backend !== req.backend) {
     throw new InputError(`the qconfig file targets backend '${req.qconfig.backend}' but '${req.backend}' was asked for`);
   }
-  const data = bindInputs(model, req.calib, req.calibName);
+  const bound = bindInputs(model, req.calib, req.calibName);
   const batchSize = req.batchSize ?? req.qconfig?.calibration?.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`batch size must be a positive integer, got ${batchSize}`);
+  const options = req.qconfig?.calibration;
+  const data = selectCalibrationSamples(bound, batchSize, options?.numBatches, options?.seed);
   req.onProgress?.({ phase: "prepare", done: 0, total: 1, message: "preparing: folding, fusing, placing observers" });
   const plan = prepare(model.graph, { backend, qconfig: req.qconfig, int8Support });
   throwIfCancelled(req.signal);
@@ -146,6 +148,38 @@ export async function calibrateModel(core: WasmCore, req: CalibrateRequest): Pro
   } finally {
     executor.dispose();
   }
+}
+
+/**
+ * The qconfig file's calibration options: `seed` shuffles the samples (the same permutation for every input),
+ * `numBatches` keeps the first numBatches * batchSize of them.
+ */
+export function selectCalibrationSamples(
+  data: Map<string, FloatTensor>,
+  batchSize: number,
+  numBatches: number | undefined,
+  seed: number | undefined,
+): Map<string, FloatTensor> {
+  const total = [...data.values()][0].shape[0];
+  const keep = numBatches === undefined ? total : Math.min(total, numBatches * batchSize);
+  if (seed === undefined && keep === total) return data;
+  const order = Array.from({ length: total }, (_, i) => i);
+  if (seed !== undefined) {
+    let s = seed >>> 0 || 1;
+    for (let i = total - 1; i > 0; i--) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const j = s % (i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+  }
+  const out = new Map<string, FloatTensor>();
+  for (const [name, t] of data) {
+    const row = t.shape.slice(1).reduce((a, b) => a * b, 1);
+    const picked = new Float32Array(keep * row);
+    for (let i = 0; i < keep; i++) picked.set(t.data.subarray(order[i] * row, (order[i] + 1) * row), i * row);
+    out.set(name, { data: picked, shape: [keep, ...t.shape.slice(1)] });
+  }
+  return out;
 }
 
 function statsOf(req: CalibrateRequest, c: CalibrationResult, batchSize: number): CalibrationStats {
