@@ -54,8 +54,10 @@ export class PythonDocument {
   ) {}
 
   /** Lines of the document (for quick fixes and suppression comments). */
+  private lines_: string[] | undefined;
   get lines(): string[] {
-    return this.text.split(/\r\n|\r|\n/);
+    this.lines_ ??= this.text.split(/\r\n|\r|\n/);
+    return this.lines_;
   }
 
   /** True when tree-sitter had to recover from syntax errors. */

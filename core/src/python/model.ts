@@ -95,24 +95,44 @@ export function buildFileModel(statements: PyNode[]): FileModel {
     const f = functions.get(n);
     if (f) f.fxWrapped = true;
   }
-  // Classes in order, so same-file bases are known before their subclasses.
+  // Classes in order, so same-file bases are known before their subclasses. A class statement that
+  // did not change since the previous build (same syntax node, same imports, same base classes) reuses
+  // its ClassInfo, which keeps re-analysis after a small edit cheap.
+  const importsKey = names.imports.map((i) => i.node.text).join("\n");
   for (const s of statements) {
     const def = s.type === "decorated_definition" ? s.child("definition") : s;
     if (def?.type !== "class_definition") continue;
-    const info = buildClass(def, names, classes);
+    const cached = classCache.get(def);
+    const bases = baseNames(def).map((b) => classes.get(names.resolveDotted(b)));
+    let info: ClassInfo | undefined;
+    if (cached && cached.importsKey === importsKey && cached.bases.length === bases.length && cached.bases.every((b, i) => b === bases[i])) {
+      info = cached.info;
+    } else {
+      info = buildClass(def, names, classes);
+      if (info) classCache.set(def, { importsKey, bases, info });
+    }
     if (info) classes.set(info.name, info);
   }
-  // Second pass: user-class submodules can refer to classes defined later in the file.
-  for (const c of classes.values()) for (const sub of c.submodules.values()) relinkUser(sub, names, classes);
+  // Second pass: user-class submodules refer to classes by name, possibly defined later in the file or
+  // rebuilt in this pass; point them at this build's ClassInfo.
+  for (const c of classes.values()) for (const sub of c.submodules.values()) relinkUser(sub, classes);
   return { names, classes, functions, statements };
 }
 
-function relinkUser(sub: SubmoduleDef, names: NameTable, classes: Map<string, ClassInfo>): void {
-  if (sub.kind.k === "unknown" && sub.kind.name) {
-    const cls = classes.get(sub.kind.name);
+const classCache = new WeakMap<PyNode, { importsKey: string; bases: Array<ClassInfo | undefined>; info: ClassInfo }>();
+
+function baseNames(def: PyNode): string[] {
+  return (def.child("superclasses")?.namedChildren ?? []).map((b) => b.text);
+}
+
+function relinkUser(sub: SubmoduleDef, classes: Map<string, ClassInfo>): void {
+  const name = sub.kind.k === "unknown" ? sub.kind.name : sub.kind.k === "user" ? sub.kind.cls.name : undefined;
+  if (name !== undefined) {
+    const cls = classes.get(name);
     if (cls?.isModule) sub.kind = { k: "user", cls };
+    else if (sub.kind.k === "user") sub.kind = { k: "unknown", name };
   }
-  for (const c of sub.children) relinkUser(c, names, classes);
+  for (const c of sub.children) relinkUser(c, classes);
 }
 
 function buildClass(def: PyNode, names: NameTable, classes: Map<string, ClassInfo>): ClassInfo | undefined {

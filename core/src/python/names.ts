@@ -21,6 +21,7 @@ export class NameTable {
 
   bind(local: string, target: string): void {
     this.aliases.set(local, canonical(target));
+    this.resolved.clear();
   }
 
   /** Registers the names an import statement binds. */
@@ -44,7 +45,10 @@ export class NameTable {
       const mod = stmt.child("module_name")?.text;
       if (!mod || mod.startsWith(".")) return;
       this.imports.push({ node: stmt, module: mod });
-      if (stmt.children.some((c) => c.type === "wildcard_import")) this.wildcards.push(canonical(mod));
+      if (stmt.children.some((c) => c.type === "wildcard_import")) {
+        this.wildcards.push(canonical(mod));
+        this.resolved.clear();
+      }
       for (const n of stmt.fieldAll("name")) {
         if (n.type === "dotted_name") this.bind(n.text, `${mod}.${n.text}`);
         else if (n.type === "aliased_import") {
@@ -63,7 +67,18 @@ export class NameTable {
     return this.resolveDotted(dotted);
   }
 
+  private readonly resolved = new Map<string, string>();
+
   resolveDotted(dotted: string): string {
+    let r = this.resolved.get(dotted);
+    if (r === undefined) {
+      r = this.resolveUncached(dotted);
+      this.resolved.set(dotted, r);
+    }
+    return r;
+  }
+
+  private resolveUncached(dotted: string): string {
     const dot = dotted.indexOf(".");
     const first = dot < 0 ? dotted : dotted.slice(0, dot);
     const target = this.aliases.get(first) ?? this.fromWildcard(first);
