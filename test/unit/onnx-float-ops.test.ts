@@ -264,6 +264,18 @@ test("Resize nearest as torch exports it (asymmetric/floor with scales) and with
     outputs: ["Y"],
   });
   await check(bySize, { X: [1, 2, 3, 4] });
+  for (const coord of ["align_corners", "pytorch_half_pixel", "half_pixel_symmetric"]) {
+    for (const nearest of ["round_prefer_ceil", "ceil"]) {
+      const m = buildModel({
+        opset: 19,
+        inputs: { X: [1, 2, 3, 4] },
+        initializers: [sizes],
+        nodes: [{ op: "Resize", inputs: ["X", "", "", "sizes"], outputs: ["Y"], attributes: { mode: attr.string("nearest"), coordinate_transformation_mode: attr.string(coord), nearest_mode: attr.string(nearest) } }],
+        outputs: ["Y"],
+      });
+      await check(m, { X: [1, 2, 3, 4] });
+    }
+  }
 });
 
 test("Pad: constant with a value, reflect and edge", async () => {
@@ -294,4 +306,39 @@ test("Conv and Gemm whose weights are runtime inputs (repacked every batch)", as
     outputs: ["Y"],
   });
   await check(gemm, { X: [3, 5], W: [3, 5] });
+});
+
+test("one chain at every opset 13-21 (axes as attributes or inputs as each opset wants)", async () => {
+  const r = rng(31);
+  for (let opset = 13; opset <= 21; opset++) {
+    const axesAsInput = opset >= 18; // ReduceMean takes axes as an input from opset 18
+    const model = buildModel({
+      opset,
+      inputs: { X: [2, 3, 6, 6] },
+      initializers: [
+        float32Tensor("W", [4, 3, 3, 3], r.floats(108, -1, 1)),
+        float32Tensor("lo", [], [0]),
+        float32Tensor("hi", [], [6]),
+        int64Tensor("ax0", [1], [0]),
+        int64Tensor("hw", [2], [2, 3]),
+        float32Tensor("F", [5, 4], r.floats(20, -1, 1)),
+        float32Tensor("scales", [4], [1, 1, 2, 2]),
+      ],
+      nodes: [
+        { op: "Conv", inputs: ["X", "W"], outputs: ["c"], attributes: { pads: attr.ints([1, 1, 1, 1]) } },
+        { op: "Clip", inputs: ["c", "lo", "hi"], outputs: ["r6"] },
+        { op: "Resize", inputs: ["r6", "", "scales"], outputs: ["up"], attributes: { mode: attr.string("nearest"), coordinate_transformation_mode: attr.string(opset >= 19 ? "half_pixel_symmetric" : "half_pixel") } },
+        { op: "Unsqueeze", inputs: ["up", "ax0"], outputs: ["u"] },
+        { op: "Squeeze", inputs: ["u", "ax0"], outputs: ["s"] },
+        axesAsInput
+          ? { op: "ReduceMean", inputs: ["s", "hw"], outputs: ["m"] }
+          : { op: "ReduceMean", inputs: ["s"], outputs: ["m"], attributes: { axes: attr.ints([2, 3]) } },
+        { op: "Flatten", inputs: ["m"], outputs: ["f"] },
+        { op: "Gemm", inputs: ["f", "F"], outputs: ["g"], attributes: { transB: attr.int(1) } },
+        { op: "Softmax", inputs: ["g"], outputs: ["Y"] },
+      ],
+      outputs: ["Y"],
+    });
+    await check(model, { X: [2, 3, 6, 6] }, opset);
+  }
 });

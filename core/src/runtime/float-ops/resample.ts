@@ -94,6 +94,12 @@ function sourceCoordinate(node: Node, mode: string, o: number, scale: number, in
       return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
     case "asymmetric":
       return o / scale;
+    case "half_pixel_symmetric": {
+      // Opset 19: half_pixel, re-centred when the output size was rounded from in * scale.
+      const adjustment = outLen / (scale * inLen);
+      const offset = (inLen / 2) * (1 - adjustment);
+      return offset + (o + 0.5) / scale - 0.5;
+    }
     case "align_corners":
       return outLen > 1 ? (o * (inLen - 1)) / (outLen - 1) : 0;
     case "tf_half_pixel_for_nn":
