@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     pyrightCpuMedianMs: median(pyrightCpu),
     runs: { full: fullRuns, incremental: incRuns, pyright: pyrightRuns },
   };
-  fs.writeFileSync(path.join(__dirname, "results.json"), JSON.stringify(results, null, 1) + "\n");
+  fs.writeFileSync(path.join(__dirname, "results.json"), JSON.stringify(results, null, 2) + "\n");
   const ratio = results.pyrightMedianMs / results.fullMedianMs;
   const cpuRatio = results.pyrightCpuMedianMs / results.fullCpuMedianMs;
   console.log(`| Measurement (${lineCount}-line model file, median) | Wall clock | CPU time |`);
