@@ -3,11 +3,14 @@
 import type { Command } from "../command";
 import { stringOpt } from "../command";
 import { UsageError } from "../../src/errors";
+import { createKernelThreadPool } from "../../src/node/kernel-threads";
 import { loadCore } from "../../src/node/load-core";
 import { evaluate } from "../../src/pipeline";
 import {
   BATCH_OPTION,
   QCONFIG_OPTION,
+  THREADS_OPTION,
+  threadsOpt,
   backendOpt,
   batchSizeOpt,
   formatPct,
@@ -24,12 +27,13 @@ import {
 export const evalCommand: Command = {
   name: "eval",
   summary: "top-1 accuracy of a model, and of its int8 version for a backend",
-  usage: `Usage: quantscope eval MODEL.onnx --data X.npy --labels Y.npy [--backend B --calib DATA [--batch-size N] [--qconfig FILE]] [--json]
+  usage: `Usage: quantscope eval MODEL.onnx --data X.npy --labels Y.npy [--backend B --calib DATA [--batch-size N] [--qconfig FILE] [--threads T]] [--json]
 
 Prints the float model's top-1 accuracy on X (float32 [N, ...]) against Y (integer [N]). With --backend
-and --calib, the model is also quantized for B (calibrated on DATA) and run by QuantScope's int8 kernels.
+and --calib, the model is also quantized for B (calibrated on DATA) and run by QuantScope's int8 kernels
+(on T threads, default 1).
 --json prints {"float_acc": ..., "int8_acc": ...} (int8_acc only when quantized).`,
-  options: { data: { type: "string" }, labels: { type: "string" }, backend: { type: "string" }, calib: { type: "string" }, ...BATCH_OPTION, ...QCONFIG_OPTION },
+  options: { data: { type: "string" }, labels: { type: "string" }, backend: { type: "string" }, calib: { type: "string" }, ...BATCH_OPTION, ...QCONFIG_OPTION, ...THREADS_OPTION },
   async run(args, ctx) {
     const modelFile = modelArg(args, "eval");
     const dataFile = requireOpt(args, "data", "eval");
@@ -44,13 +48,16 @@ and --calib, the model is also quantized for B (calibrated on DATA) and run by Q
     const x = readInputData(ctx, dataFile, model, "the evaluation data");
     const labels = readLabels(ctx, labelsFile, sampleCount(x));
     const calib = calibFile ? readInputData(ctx, calibFile, model, "the calibration data") : undefined;
+    const threads = threadsOpt(args);
     const core = await loadCore();
+    const pool = threads > 1 ? await createKernelThreadPool(core, threads) : undefined;
     const progress = progressPrinter(ctx);
     let r;
     try {
-      r = await evaluate(core, { model, modelName: name, x, xName: dataFile, labels, backend, calib, calibName: calibFile, qconfig, batchSize, onProgress: progress.onProgress, signal: ctx.signal });
+      r = await evaluate(core, { model, modelName: name, x, xName: dataFile, labels, backend, calib, calibName: calibFile, qconfig, batchSize, onProgress: progress.onProgress, signal: ctx.signal, pool });
     } finally {
       progress.done();
+      pool?.close();
     }
     if (ctx.json) ctx.out(JSON.stringify(r.int8_acc === undefined ? { float_acc: r.float_acc } : { float_acc: r.float_acc, int8_acc: r.int8_acc }));
     else {

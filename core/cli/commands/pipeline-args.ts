@@ -19,6 +19,16 @@ import { readModelFile } from "../../src/node/read-model";
 export const BACKEND_OPTION: OptionSpec = { backend: { type: "string" } };
 export const BATCH_OPTION: OptionSpec = { "batch-size": { type: "string" } };
 export const QCONFIG_OPTION: OptionSpec = { qconfig: { type: "string" } };
+export const THREADS_OPTION: OptionSpec = { threads: { type: "string" } };
+
+/** --threads N for the int8 kernels (default 1: the calling thread only). */
+export function threadsOpt(args: ParsedArgs): number {
+  const v = stringOpt(args, "threads");
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 64) throw new UsageError(`--threads must be an integer from 1 to 64, got '${v}'`);
+  return n;
+}
 
 export function resolvePath(ctx: CommandContext, p: string): string {
   return path.resolve(ctx.cwd, p);

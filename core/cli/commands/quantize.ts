@@ -5,12 +5,15 @@ import * as path from "node:path";
 import type { Command } from "../command";
 import { stringOpt } from "../command";
 import { InputError, UsageError } from "../../src/errors";
+import { createKernelThreadPool } from "../../src/node/kernel-threads";
 import { loadCore } from "../../src/node/load-core";
 import { writeFilesAtomic } from "../../src/node/write-file";
 import { quantizeModel, type ExportFormat } from "../../src/pipeline";
 import {
   BATCH_OPTION,
   QCONFIG_OPTION,
+  THREADS_OPTION,
+  threadsOpt,
   backendOpt,
   batchSizeOpt,
   formatPct,
@@ -30,12 +33,13 @@ export const quantizeCommand: Command = {
   summary: "quantize an ONNX model to int8 with a PyTorch backend's numerics (QDQ or QOperator ONNX)",
   usage: `Usage: quantscope quantize MODEL.onnx --calib DATA --backend B --out OUT.onnx
          [--format qdq|qoperator] [--batch-size N] [--qconfig FILE] [--report REPORT.json]
-         [--eval-data X.npy --eval-labels Y.npy]
+         [--eval-data X.npy --eval-labels Y.npy] [--threads T]
 
 Calibrates on DATA (.npy float32 [N, ...] or .npz by input name) in batches of N (default 256), converts
 with backend B's default qconfig (x86, fbgemm, qnnpack, onednn) and per-node overrides from FILE, and
 writes OUT.onnx (QDQ by default). REPORT.json lists every activation's observer and qparams and every
-weight's scales (docs/report.md); with --eval-data/--eval-labels it also holds float and int8 accuracy.`,
+weight's scales (docs/report.md); with --eval-data/--eval-labels it also holds float and int8 accuracy
+and per-layer SQNR (the int8 model runs on T threads, default 1).`,
   options: {
     calib: { type: "string" },
     backend: { type: "string" },
@@ -46,6 +50,7 @@ weight's scales (docs/report.md); with --eval-data/--eval-labels it also holds f
     "eval-labels": { type: "string" },
     ...BATCH_OPTION,
     ...QCONFIG_OPTION,
+    ...THREADS_OPTION,
   },
   async run(args, ctx) {
     const modelFile = modelArg(args, "quantize");
@@ -70,7 +75,9 @@ weight's scales (docs/report.md); with --eval-data/--eval-labels it also holds f
       const x = readInputData(ctx, evalX, model, "the evaluation data");
       evalData = { x, labels: readLabels(ctx, evalY, sampleCount(x)) };
     }
+    const threads = threadsOpt(args);
     const core = await loadCore();
+    const pool = threads > 1 ? await createKernelThreadPool(core, threads) : undefined;
     const progress = progressPrinter(ctx);
     let result;
     try {
@@ -86,9 +93,11 @@ weight's scales (docs/report.md); with --eval-data/--eval-labels it also holds f
         evalData,
         onProgress: progress.onProgress,
         signal: ctx.signal,
+        pool,
       });
     } finally {
       progress.done();
+      pool?.close();
     }
     const outputs: { file: string; data: Uint8Array | string }[] = [{ file: outPath, data: result.onnx }];
     if (reportFile) outputs.push({ file: resolvePath(ctx, reportFile), data: JSON.stringify(result.report, null, 2) + "\n" });
