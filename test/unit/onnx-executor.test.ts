@@ -124,6 +124,21 @@ test("repeated runs reuse their buffers, and dispose returns the memory", async 
     ex.dispose();
   }
   assert.equal(core.memory.buffer.byteLength, before, "linear memory grew across create/run/dispose cycles");
+  // Many distinct batch sizes keep only a few plans alive: a second sweep needs no new memory.
+  const ex = FloatExecutor.create(core, m);
+  const sweep = async () => {
+    for (let n = 1; n <= 24; n++) await ex.run(input(n), { batchSize: n });
+  };
+  await sweep();
+  const afterFirst = core.memory.buffer.byteLength;
+  await sweep();
+  assert.equal(core.memory.buffer.byteLength, afterFirst, "plans for many shapes keep growing memory");
+  assert.equal(ex.planCount, 4);
+  const refs = await logits(ex, 5);
+  ex.releaseActivations();
+  assert.equal(ex.planCount, 0);
+  assert.deepEqual(await logits(ex, 5), refs);
+  ex.dispose();
   assert.throws(() => warm.typesFor(new Map([["input", [1, 1, 8, 8]]])), /used after dispose/);
 });
 

@@ -214,6 +214,18 @@ export class FloatExecutor {
     return this.planFor(new Map([...inputShapes].map(([k, v]) => [k, [...v]]))).types;
   }
 
+  /** How many input shapes currently hold planned activation buffers (at most MAX_PLANS). */
+  get planCount(): number {
+    return this.plans.size;
+  }
+
+  /** Frees the activation buffers of every plan (weights stay packed); the next run plans again. */
+  releaseActivations(): void {
+    this.checkAlive();
+    for (const plan of this.plans.values()) this.freePlan(plan);
+    this.plans.clear();
+  }
+
   /** Frees every WASM buffer this executor allocated. The executor cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
@@ -246,10 +258,18 @@ export class FloatExecutor {
   private planFor(inputShapes: Map<string, number[]>): Plan {
     const key = [...inputShapes].map(([k, v]) => `${k}:${v.join("x")}`).join(";");
     let plan = this.plans.get(key);
-    if (!plan) {
+    if (plan) {
+      // Most recently used last, so the eviction below drops the stalest plan.
+      this.plans.delete(key);
+    } else {
       plan = this.buildPlan(inputShapes);
-      this.plans.set(key, plan);
+      while (this.plans.size >= MAX_PLANS) {
+        const [oldest, stale] = this.plans.entries().next().value!;
+        this.freePlan(stale);
+        this.plans.delete(oldest);
+      }
     }
+    this.plans.set(key, plan);
     return plan;
   }
 
@@ -489,6 +509,9 @@ export class FloatExecutor {
     return out;
   }
 }
+
+/** Plans (activation buffer sets) kept per executor; distinct input shapes beyond this evict the oldest. */
+const MAX_PLANS = 4;
 
 /** Resolves on the next macrotask: setImmediate where it exists (Node), else setTimeout. */
 function yieldToEventLoop(): Promise<void> {
