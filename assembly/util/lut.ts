@@ -1,21 +1,23 @@
 // 256-entry lookup tables for quint8 kernels whose result is a pure function of the input byte
 // (WASM). Tables are built once per call (per (scale, zero point) pair) and applied with a tight
-// byte-gather loop; PyTorch's x86 kernels compute lanes in a vectorized body and the tail in scalar
-// code with slightly different float arithmetic, so those kernels use one table for each.
+// byte-gather loop. PyTorch's x86 kernels compute a vectorized body and a scalar tail with slightly
+// different float arithmetic, so those kernels use one table for each.
 
 /**
- * Elements per Vectorized<quint8> in PyTorch's x86 kernels (AVX2: 32 bytes). ATen's cpu_kernel_vec
- * runs the vectorized lambda over whole vectors from the start of a contiguous range and the scalar
- * lambda over the remaining n % 32 elements. PyTorch's AVX512 build uses 64; the split only matters
- * for the few inputs where the two lambdas round differently.
+ * Elements per iteration of ATen's vectorized_loop (aten/src/ATen/native/cpu/Loops.h) for quint8 on
+ * AVX2: it runs the vectorized lambda on two Vectorized<quint8> (2 x 32 bytes) at a time from the
+ * start of a contiguous range, and the scalar lambda on the remaining n % 64 elements (confirmed
+ * with PyTorch's hardswish, whose two lambdas quantize with differently rounded reciprocals). On
+ * an AVX512 build the step is 128; the split only matters for the few inputs where the two lambdas
+ * round differently.
  */
-export const ATEN_QUINT8_LANES: i32 = 32;
+export const ATEN_QUINT8_LOOP_STEP: i32 = 64;
 
 /** How many leading elements of an n-element contiguous loop PyTorch's vectorized lambda covers. */
 // @ts-ignore: decorator
 @inline
 export function vectorSpan(n: i32): i32 {
-  return n - (n % ATEN_QUINT8_LANES);
+  return n - (n % ATEN_QUINT8_LOOP_STEP);
 }
 
 /** dst[i] = lut[src[i]] for i in [0, n). */

@@ -34,7 +34,7 @@ const pseudoRandom = (seed: number) => (i: number) => Math.imul(i + seed, 265443
 
 test("add/mul over the byte-pair table equal the direct loop, vector body and scalar tail included", async () => {
   const k = await kernels();
-  const n = 65536 + 5; // 65536 in ATen's vectorized body (a multiple of 32), 5 in its scalar tail
+  const n = 65536 + 5; // 65536 in ATen's vectorized body (a multiple of 64), 5 in its scalar tail
   const qa = { scale: 0.0213, zeroPoint: 117 };
   const qb = { scale: 0.0371, zeroPoint: 30 };
   const a = tensor([n], qa, pseudoRandom(1));
@@ -49,7 +49,7 @@ test("add/mul over the byte-pair table equal the direct loop, vector body and sc
   ];
   for (const [name, run] of cases) {
     const whole = check(k, [a, b], n, ([x, y], o) => run(x, y, o));
-    // Pieces below the table threshold; every piece but the last is a multiple of 32 long, so each
+    // Pieces below the table threshold; every piece but the last is a multiple of 64 long, so each
     // element keeps the vectorized-body or scalar-tail arithmetic it had in the whole run.
     const pieces = [[0, 32000], [32000, 64000], [64000, 65536], [65536, n]];
     for (const [from, to] of pieces) {
@@ -67,10 +67,21 @@ test("x86 add: ATen's vectorized body dequantizes with an FMA, its scalar tail d
   const qa = { scale: 0.06596952676773071, zeroPoint: 113 };
   const qb = { scale: 0.04320938140153885, zeroPoint: 169 };
   const outQ = { scale: 0.056025102734565735, zeroPoint: 254 };
-  const n = 40; // 32 in the vectorized body, 8 in the scalar tail
+  const n = 100; // ATen's loop: 64 in the vectorized body (two 32-byte vectors a step), 36 in the scalar tail
   const out = check(k, [tensor([n], qa, () => 91), tensor([n], qb, () => 141)], n, ([x, y], o) => k.add("onednn", x, y, o, outQ));
-  assert.deepEqual([...new Set(out.subarray(0, 32))], [207]);
-  assert.deepEqual([...new Set(out.subarray(32))], [206]);
+  assert.deepEqual([...new Set(out.subarray(0, 64))], [207]);
+  assert.deepEqual([...new Set(out.subarray(64))], [206]);
+  k.dispose();
+});
+
+test("x86 hardswish: the vectorized body (64 elements a step) quantizes with (float)(1.0 / scale)", async () => {
+  // PyTorch 1.13 under onednn gives 212 for the first 64 elements and 211 for the rest of 100: its
+  // vectorized body uses (float)(1.0 / s_out) in double, the scalar tail 1.0f / (float)s_out.
+  const k = await kernels();
+  const x = tensor([100], { scale: 0.09624824672937393, zeroPoint: 11 }, () => 75);
+  const out = check(k, [x], 100, ([t], o) => k.hardswish("x86", t, o, { scale: 0.07948242591478848, zeroPoint: 134 }));
+  assert.deepEqual([...new Set(out.subarray(0, 64))], [212]);
+  assert.deepEqual([...new Set(out.subarray(64))], [211]);
   k.dispose();
 });
 
