@@ -4,7 +4,7 @@
 // thread allocated. Dispatch goes through a small control block in linear memory with Atomics
 // (wait/notify), so a job costs microseconds, not a message round trip.
 // This file is environment-neutral: the caller passes a `spawn` function that starts a worker running
-// KERNEL_WORKER_SOURCE (Node: core/src/node/kernel-threads.ts; a browser would use a Blob URL).
+// the loop described at CONTROL (Node: core/src/node/kernel-threads.ts).
 import type { WasmCore } from "./core";
 
 /** Kernel entry points a pool can run; each has the signature (desc, thread, threads). */
@@ -17,15 +17,24 @@ export const POOL_KERNELS = [
 ] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
-/** Control block words (Int32Array over linear memory). */
-const SEQ = 0;
-const FN = 1;
-const DESC = 2;
-const THREADS = 3;
-const PENDING = 4;
-const ERROR = 5;
-const STOP = 6;
-const CONTROL_WORDS = 16;
+/**
+ * Control block words (Int32Array over linear memory), shared with the worker loop. A worker waits for
+ * SEQ to change, runs POOL_KERNELS[FN](DESC, its index, THREADS) when its index < THREADS, sets ERROR
+ * if that threw, and decrements PENDING (notifying at zero); STOP ends the loop. At start-up each
+ * worker increments PENDING once it has instantiated the module.
+ */
+export const CONTROL = {
+  SEQ: 0,
+  FN: 1,
+  DESC: 2,
+  THREADS: 3,
+  PENDING: 4,
+  ERROR: 5,
+  STOP: 6,
+  WORDS: 16,
+} as const;
+const { SEQ, FN, DESC, THREADS, PENDING, ERROR, STOP } = CONTROL;
+const CONTROL_WORDS = CONTROL.WORDS;
 
 /** What a worker receives at start-up. */
 export interface KernelWorkerInit {
@@ -134,41 +143,3 @@ export class KernelThreadPool {
     for (const w of this.workers) w.terminate();
   }
 }
-
-/**
- * Source of the worker (plain JavaScript, CommonJS, runs in a Node worker_threads Worker with
- * `eval: true`). It instantiates the module on the shared memory without calling `_initialize`, then
- * loops: wait for a new sequence number, run its share, count down PENDING.
- */
-export const KERNEL_WORKER_SOURCE = `
-"use strict";
-const { workerData } = require("node:worker_threads");
-const { module, memory, control, index, kernels } = workerData;
-const env = { memory };
-for (const imp of WebAssembly.Module.imports(module)) {
-  if (imp.module === "env" && imp.kind === "function" && !(imp.name in env)) {
-    env[imp.name] = () => { throw new Error("the WASM core aborted in a kernel worker (" + imp.name + ")"); };
-  }
-}
-const instance = new WebAssembly.Instance(module, { env });
-const fns = kernels.map((k) => instance.exports[k]);
-const ctl = new Int32Array(memory.buffer, control, ${CONTROL_WORDS});
-let seen = Atomics.load(ctl, ${SEQ});
-Atomics.add(ctl, ${PENDING}, 1);
-for (;;) {
-  Atomics.wait(ctl, ${SEQ}, seen);
-  const seq = Atomics.load(ctl, ${SEQ});
-  if (seq === seen) continue;
-  seen = seq;
-  if (Atomics.load(ctl, ${STOP}) !== 0) break;
-  const threads = Atomics.load(ctl, ${THREADS});
-  if (index < threads) {
-    try {
-      fns[Atomics.load(ctl, ${FN})](Atomics.load(ctl, ${DESC}), index, threads);
-    } catch (e) {
-      Atomics.store(ctl, ${ERROR}, 1);
-    }
-  }
-  if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
-}
-`;
