@@ -313,3 +313,42 @@ test("keys named like Object.prototype members are ordinary keys", () => {
   check('{ «QS801"constructor": 1, «QS801"__proto__": {}, "opTypes": { «QS840"toString": null, «QS840"__proto__": { "weight": { "dtype": «QS820"quint8" } } } }');
   check('{ "nodes": { "constructor": null, "__proto__": { "activation": { "observer": "minmax" } } } }');
 });
+
+// ---- with the model beside the file ----
+
+const MODEL = {
+  file: "/work/models/cnn.onnx",
+  nodes: [
+    { name: "/conv1/Conv", opType: "Conv" },
+    { name: "/up/ConvTranspose", opType: "ConvTranspose" },
+    { name: "/head/Sigmoid", opType: "Sigmoid" },
+    { name: "/fc/Gemm", opType: "Gemm" },
+  ],
+};
+
+test("QS841 node names the model does not have, with did-you-mean; silent without a model", () => {
+  const text = '{ "nodes": { «QS841"/conv1/conv": null, "/fc/Gemm": null, «QS841"/nothing/like/it": null } }';
+  const f = check(text, { model: MODEL });
+  assert.match(f[0].message, /cnn\.onnx has no node "\/conv1\/conv"; did you mean "\/conv1\/Conv"\?/);
+  assert.equal(fix('{ "nodes": { "/conv1/conv": null } }', "QS841", { model: MODEL }), '{ "nodes": { "/conv1/Conv": null } }');
+  check(text.replace(/«QS841/g, ""));
+});
+
+test("QS842 op types the model does not contain", () => {
+  check('{ "opTypes": { «QS842"MatMul": null, "Conv": {}, «QS840"Cnv": null } }', { model: MODEL });
+  check('{ "opTypes": { "MatMul": null } }');
+});
+
+test("with the model, nodes get their op type: ConvTranspose and fixed-qparams rules apply to nodes", () => {
+  check('{ "nodes": { "/up/ConvTranspose": { "weight": { "observer": «QS822"per_channel_minmax" } } } }', { model: MODEL });
+  check('{ "nodes": { "/head/Sigmoid": { "activation": { "observer": «QS823"minmax" } } } }', { model: MODEL });
+  // Without the model the node's op type is unknown: neither fires.
+  check('{ "nodes": { "/up/ConvTranspose": { "weight": { "observer": "per_channel_minmax" } } } }');
+  // The node inherits its op type's entry: the per-channel observer written for ConvTranspose is reported there, not again.
+  check(
+    '{ "backend": "x86", "opTypes": { "ConvTranspose": { "weight": { "observer": «QS822"per_channel_minmax" } } }, "nodes": { "/up/ConvTranspose": { "weight": { "chAxis": 1 } } } }',
+    { model: MODEL },
+  );
+  // Near miss: a calibrated observer on a Gemm node is fine.
+  check('{ "nodes": { "/fc/Gemm": { "activation": { "observer": "minmax" } } } }', { model: MODEL });
+});

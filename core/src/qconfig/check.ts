@@ -14,7 +14,8 @@ import {
   type JsonValueNode,
 } from "./json-ast";
 import { backendOf, finalizeObserver, mergeObserverConfig, resolveGlobal } from "./resolve";
-import { OBSERVER_CONFIG_SCHEMA, QCONFIG_SCHEMA, type SchemaNode } from "./schema";
+import type { ModelInfo } from "./model-nodes";
+import { KNOWN_OP_TYPES, OBSERVER_CONFIG_SCHEMA, QCONFIG_SCHEMA, type SchemaNode } from "./schema";
 import {
   dtypeRange,
   isMovingAverageObserver,
@@ -50,12 +51,16 @@ export const QCONFIG_RULES = {
   QS831: "reduceRange where the backend does not need it",
   QS832: "reduceRange on weights",
   QS840: "unknown ONNX op type",
+  QS841: "no such node in the model",
+  QS842: "op type absent from the model",
 } as const;
 export type QconfigRuleCode = keyof typeof QCONFIG_RULES;
 
 export interface CheckOptions {
   /** Backend to assume when the file names none (the quantscope.backend setting). Default x86. */
   backend?: Backend;
+  /** The model the file configures, when known: node names are then checked and nodes get their op type. */
+  model?: ModelInfo;
 }
 
 export interface QconfigAnalysis {
@@ -364,19 +369,51 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
           base = { ...(dPart as ObserverConfig) };
           baseName = `PyTorch's ${backend} default for ${opType}`;
         }
+        // A node of a known op type sits on top of that op type's entry too.
+        const opEntry = level === "node" && opType ? getOwn(file.opTypes, opType) : undefined;
+        if (opEntry?.[role]) {
+          base = mergeObserverConfig(base, opEntry[role]);
+          baseName = `opTypes.${opType}`;
+        }
       }
       sites.push({ role, level, opType, prop, obj: prop.value, written: written[role] ?? {}, base, baseName });
     }
   };
 
+  const modelOpTypes = new Map<string, string>();
+  for (const n of options.model?.nodes ?? []) if (!modelOpTypes.has(n.name)) modelOpTypes.set(n.name, n.opType);
+  const presentOpTypes = new Set(modelOpTypes.values());
+  const modelName = options.model ? options.model.file.split(/[\\/]/).pop() : undefined;
+
   collect(propertyOf(root, "global")?.value, file.global, "global");
   const opTypesNode = propertyOf(root, "opTypes")?.value;
   if (opTypesNode?.type === "object") {
-    for (const p of opTypesNode.properties) collect(p.value, file.opTypes?.[p.key.value], "opType", p.key.value);
+    for (const p of opTypesNode.properties) {
+      const op = p.key.value;
+      if (options.model && (KNOWN_OP_TYPES as readonly string[]).includes(op) && !presentOpTypes.has(op)) {
+        ctx.report("QS842", "information", `${modelName} has no ${op} nodes: this entry applies to nothing`, p.key.offset, p.key.length);
+      }
+      collect(p.value, file.opTypes?.[op], "opType", op);
+    }
   }
   const nodesNode = propertyOf(root, "nodes")?.value;
   if (nodesNode?.type === "object") {
-    for (const p of nodesNode.properties) collect(p.value, file.nodes?.[p.key.value], "node");
+    for (const p of nodesNode.properties) {
+      const name = p.key.value;
+      const opType = options.model ? modelOpTypes.get(name) : undefined;
+      if (options.model && opType === undefined) {
+        const s = suggest(name, [...modelOpTypes.keys()]);
+        ctx.report(
+          "QS841",
+          "warning",
+          `${modelName} has no node "${name}"${s ? `; did you mean "${s}"?` : ""} (node names, or the first output of unnamed nodes)`,
+          p.key.offset,
+          p.key.length,
+          s ? [{ title: `Rename to "${s}"`, edits: [ctx.replace(p.key, JSON.stringify(s))] }] : undefined,
+        );
+      }
+      collect(p.value, file.nodes?.[name], "node", opType);
+    }
   }
   for (const site of sites) checkSite(ctx, site, backend);
 }

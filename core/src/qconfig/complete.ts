@@ -2,6 +2,7 @@
 // whose value is being typed, from the schema (any process). Works on unfinished text.
 import type { Position, Range } from "../diagnostics";
 import { LineIndex, parseJson, pathOf, type JsonNode, type JsonObjectNode, type JsonPropertyNode, type JsonValueNode } from "./json-ast";
+import type { ModelInfo } from "./model-nodes";
 import { schemaAt, type SchemaNode } from "./schema";
 
 export interface QconfigCompletion {
@@ -21,7 +22,12 @@ export interface QconfigCompletion {
 }
 
 /** Completions at `position` (0-based line/character) in `text`. Never throws. */
-export function qconfigCompletions(text: string, position: Position): QconfigCompletion[] {
+export interface CompletionOptions {
+  /** The model the file configures: its node names are offered under "nodes", its op types first under "opTypes". */
+  model?: ModelInfo;
+}
+
+export function qconfigCompletions(text: string, position: Position, options: CompletionOptions = {}): QconfigCompletion[] {
   const lines = new LineIndex(text);
   const offset = lines.offsetAt(position);
   const { root } = parseJson(text);
@@ -38,7 +44,7 @@ export function qconfigCompletions(text: string, position: Position): QconfigCom
     const range = lines.rangeOf(str.offset, str.length);
     if (parent?.type === "property" && parent.key === str) {
       const obj = parent.parent as JsonObjectNode;
-      return keyCompletions(obj, range, parent, text);
+      return keyCompletions(obj, range, parent, text, undefined, options.model);
     }
     if (parent?.type === "property" && parent.value === str) return valueCompletions(parent, range);
     return [];
@@ -59,7 +65,7 @@ export function qconfigCompletions(text: string, position: Position): QconfigCom
     const obj = innermostObject(objects, offset);
     if (!obj) return [];
     // After a ',' inside an array or after a complete value on the same object both land here; only objects get keys.
-    return keyCompletions(obj, range, undefined, text, offset);
+    return keyCompletions(obj, range, undefined, text, offset, options.model);
   }
   return [];
 }
@@ -125,13 +131,32 @@ function valueSnippet(schema: SchemaNode): { snippet: string; plain: string } {
   }
 }
 
-function keyCompletions(obj: JsonObjectNode, range: Range, editing: JsonPropertyNode | undefined, text: string, offset?: number): QconfigCompletion[] {
-  const schema = schemaAt(objectPath(obj));
+/** Map keys to offer under opTypes/nodes: from the model when there is one, else the known op types. */
+function mapKeys(path: (string | number)[], schema: SchemaNode & { kind: "object" }, model: ModelInfo | undefined): [string, string | undefined][] {
+  if (path.length !== 1) return [];
+  if (path[0] === "nodes") return model ? model.nodes.map((n) => [n.name, `${n.opType} node`]) : [];
+  if (path[0] !== "opTypes") return [];
+  const counts = new Map<string, number>();
+  for (const n of model?.nodes ?? []) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
+  const inModel = [...counts].map(([op, n]): [string, string] => [op, `${n} in the model`]);
+  return [...inModel, ...(schema.suggestedKeys ?? []).filter((k) => !counts.has(k)).map((k): [string, undefined] => [k, undefined])];
+}
+
+function keyCompletions(
+  obj: JsonObjectNode,
+  range: Range,
+  editing: JsonPropertyNode | undefined,
+  text: string,
+  offset: number | undefined,
+  model: ModelInfo | undefined,
+): QconfigCompletion[] {
+  const path = objectPath(obj);
+  const schema = schemaAt(path);
   if (!schema || schema.kind !== "object") return [];
   const present = new Set(obj.properties.filter((p) => p !== editing).map((p) => p.key.value));
-  const keys: [string, SchemaNode][] = Object.entries(schema.properties ?? {});
-  if (schema.additionalProperties && schema.suggestedKeys) {
-    for (const k of schema.suggestedKeys) keys.push([k, schema.additionalProperties]);
+  const keys: [string, SchemaNode, string?][] = Object.entries(schema.properties ?? {});
+  if (schema.additionalProperties) {
+    for (const [k, detail] of mapKeys(path, schema, model)) keys.push([k, schema.additionalProperties, detail]);
   }
   // When the key already has a ':' only the name is replaced.
   const hasColon = editing ? editing.colonOffset >= 0 : false;
@@ -139,18 +164,18 @@ function keyCompletions(obj: JsonObjectNode, range: Range, editing: JsonProperty
   const needsComma = offset !== undefined && obj.properties.some((p) => p.offset >= offset) && !/^\s*[,}]/.test(text.slice(offset));
   return keys
     .filter(([k]) => !present.has(k))
-    .map(([k, s], i) => {
+    .map(([k, s, detail], i) => {
       const v = valueSnippet(s);
       const tail = needsComma ? "," : "";
       return {
         label: k,
         kind: "property" as const,
-        detail: describeKind(s),
+        detail: detail ?? describeKind(s),
         documentation: s.description,
         snippet: hasColon ? JSON.stringify(k) : `${JSON.stringify(k)}: ${v.snippet}${tail}`,
         plainText: hasColon ? JSON.stringify(k) : `${JSON.stringify(k)}: ${v.plain}${tail}`,
         range,
-        sortText: String(i).padStart(3, "0"),
+        sortText: String(i).padStart(6, "0"),
       };
     });
 }

@@ -44,6 +44,9 @@ export function qconfigHover(text: string, position: Position, options: CheckOpt
   if ((schema.kind === "integer" || schema.kind === "number" || schema.kind === "boolean") && schema.default !== undefined) {
     parts.push(`Default: \`${schema.default}\``);
   }
+  // Under nodes, with the model known: what the node is.
+  const modelNode = path.length === 2 && path[0] === "nodes" ? options.model?.nodes.find((n) => n.name === key) : undefined;
+  if (modelNode && options.model) parts.push(`\`${modelNode.opType}\` node in ${options.model.file.split(/[\\/]/).pop()}.`);
   // Under opTypes: PyTorch's own default for that op type.
   if (path.length === 2 && path[0] === "opTypes") {
     const defaults = defaultOpTypeConfigs(backendOf(analysis.value, options));
@@ -67,10 +70,13 @@ function effectiveFor(file: QConfigFile, path: (string | number)[], options: Che
   if (path.length === 3 && (path[0] === "opTypes" || path[0] === "nodes")) {
     const name = String(path[1]);
     // A node's op type is unknown without the model: resolve it as a generic op.
-    const r = resolveNodeQConfig(file, path[0] === "opTypes" ? { opType: name } : { opType: "", name }, { backend });
+    // A node's op type comes from the model; without it the node is resolved as a generic op.
+    const nodeOpType = path[0] === "nodes" ? options.model?.nodes.find((n) => n.name === name)?.opType : undefined;
+    const r = resolveNodeQConfig(file, path[0] === "opTypes" ? { opType: name } : { opType: nodeOpType ?? "", name }, { backend });
     if (!r) return "(float: not quantized)";
     const part = role === "activation" ? r.activation : r.weight;
-    return `(${backend}${path[0] === "nodes" ? ", before its op type's entry" : ""}): ${part ? describeObserver(part) : "not quantized"}`;
+    const note = path[0] === "nodes" && nodeOpType === undefined ? ", before its op type's entry" : "";
+    return `(${backend}${note}): ${part ? describeObserver(part) : "not quantized"}`;
   }
   return undefined;
 }

@@ -5,7 +5,8 @@ export { analyzeQconfigText, checkQconfigText, QCONFIG_RULES, type CheckOptions,
 export { defaultQConfig, defaultOpTypeConfigs, backendReducesActivationRange } from "./defaults";
 export { resolveNodeQConfig, resolveGlobal, mergeObserverConfig, finalizeObserver, type ResolveOptions } from "./resolve";
 export { QCONFIG_SCHEMA, KNOWN_OP_TYPES, toJsonSchema } from "./schema";
-export { qconfigCompletions, type QconfigCompletion } from "./complete";
+export { qconfigCompletions, type QconfigCompletion, type CompletionOptions } from "./complete";
+export { listModelNodes, type ModelInfo, type ModelNodeInfo } from "./model-nodes";
 export { qconfigHover } from "./hover";
 export { qconfigSymbols, type QconfigSymbol } from "./symbols";
 
