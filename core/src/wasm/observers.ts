@@ -383,8 +383,9 @@ class WasmObserver implements Observer {
   private readonly eps: number;
   private readonly perChannel: boolean;
   private readonly bins: number;
-  /** [min, max] f32 (per tensor), or the searched range (histogram). */
+  /** Running [min, max], 2 f32 (per-tensor kinds). */
   private state = 0;
+  /** HistogramObserver: the [min, max] its last calculate_qparams search chose, 2 f32. */
   private range = 0;
   /** Per channel: min/max arrays, allocated on the first batch. */
   private channels = -1;
