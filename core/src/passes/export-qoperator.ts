@@ -1,12 +1,12 @@
 // QOperator export: every int8 op becomes an operator on uint8 tensors (any process, fs-free): Conv ->
-// QLinearConv, Gemm/MatMul -> QLinearConv 1x1 between Reshapes (Linear with an int32 bias in standard ONNX),
-// Add/Mul -> com.microsoft QLinearAdd/QLinearMul, GlobalAveragePool/AveragePool -> com.microsoft
+// QLinearConv, Gemm -> QLinearConv 1x1 between Reshapes (Linear with an int32 bias in standard ONNX), MatMul
+// -> QLinearMatMul, Add/Mul -> com.microsoft QLinearAdd/QLinearMul, GlobalAveragePool/AveragePool -> com.microsoft
 // QLinearGlobalAveragePool/QLinearAveragePool, MaxPool/Flatten/Reshape/Identity on uint8 directly, ReLU as
 // Max(x, zero_point). Ops without a QLinear form run as DequantizeLinear -> float op -> QuantizeLinear.
 import { Graph, cloneNode, makeModel, makeNode, type Attribute, type Model, type Node } from "../onnx/ir";
 import { writeModel } from "../onnx/write";
 import type { ConvertedGroup, QParams, QuantizedModel } from "./convert";
-import { addConst, materializedValues, quantizeBias } from "./export-common";
+import { addConst, materializedValues, quantizeBias, weightInModelLayout } from "./export-common";
 
 const MS = "com.microsoft";
 
@@ -91,12 +91,23 @@ function emitGroup(b: Builder, g: ConvertedGroup): void {
   const target = g.relu && outQ.zeroPoint !== 0 ? b.name(`${g.output}_pre_relu`) : out;
 
   switch (root.opType) {
-    case "Conv":
-    case "Gemm":
     case "MatMul": {
+      // QLinearMatMul keeps any leading dims of A; B is the int8 weight in the model's [K, N] layout.
       const w = g.weight!;
       const perChannel = w.scales.length > 1;
-      const linear = root.opType !== "Conv";
+      const { tensor } = weightInModelLayout(g, b.graph.uniqueValueName(`${w.tensor}_quantized`));
+      b.graph.addInitializer(tensor);
+      const wScale = addConst(b.graph, `${w.tensor}_scale`, "float32", w.scales, !perChannel);
+      const wZp = addConst(b.graph, `${w.tensor}_zero_point`, "int8", w.zeroPoints, !perChannel);
+      b.add("QLinearMatMul", [ins[0], sc(inQ[0], g.inputs[0]), zp(inQ[0], g.inputs[0]), tensor.name, wScale, wZp, sc(outQ, g.output), zp(outQ, g.output)], [target]);
+      tail(target);
+      return;
+    }
+    case "Conv":
+    case "Gemm": {
+      const w = g.weight!;
+      const perChannel = w.scales.length > 1;
+      const linear = root.opType === "Gemm";
       const wName = b.graph.uniqueValueName(`${w.tensor}_quantized`);
       b.graph.addInitializer({ name: wName, dtype: "int8", dims: linear ? [...w.dims, 1, 1] : [...w.dims], data: Int8Array.from(w.data) });
       const wScale = addConst(b.graph, `${w.tensor}_scale`, "float32", w.scales, !perChannel);
