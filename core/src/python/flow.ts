@@ -97,6 +97,9 @@ interface Scope {
 
 const MAX_CALL_DEPTH = 4;
 
+/** Functions that never change a model's train/eval mode when given the model. */
+const MODE_PRESERVING = new Set(["print", "len", "str", "repr", "type", "id", "isinstance", "hasattr", "getattr", "format", "sum", "list", "dict", "vars", "torch.jit.script", "torch.jit.trace", "torch.save", "torch.onnx.export"]);
+
 export function analyzeFlow(file: FileModel): FlowResult {
   return new FlowWalker(file).run();
 }
@@ -326,7 +329,7 @@ class FlowWalker {
           return undefined;
         }
         if (obj?.k === "submodule" && method === "register_forward_hook") return undefined;
-        this.visitArgs(args, scope);
+        this.visitArgs(args, scope, method);
         if (obj?.k === "tensor") {
           if (method === "dequantize") return { k: "tensor", quant: false, from: n };
           if (obj.quant && QUANT_FAILING_OPS.has(method)) this.quantizedOutputUse(n, "QS103", `\`.${method}()\``);
@@ -396,10 +399,13 @@ class FlowWalker {
   }
 
   /** Arguments passed to code we do not model: a tracked model handed over is assumed to be run. */
-  private visitArgs(args: CallArgs, scope: Scope): void {
+  private visitArgs(args: CallArgs, scope: Scope, callee?: string): void {
     for (const a of [...args.positional, ...args.keyword.values(), ...args.splat]) {
       const b = this.expr(a, scope);
-      if (b?.k === "model") this.markCalled(b.obj);
+      if (b?.k !== "model") continue;
+      this.markCalled(b.obj);
+      // Code we cannot see may switch the model between train() and eval().
+      if (callee !== undefined && !MODE_PRESERVING.has(callee)) b.obj.training = undefined;
     }
   }
 
@@ -545,7 +551,7 @@ class FlowWalker {
       if (op === "dequantize") return { k: "tensor", quant: false, from: n };
       if (op === "quantize_per_tensor" || op === "quantize_per_channel") return { k: "tensor", quant: true, from: n };
       // Unknown code: visit arguments (a model handed over is assumed to be run).
-      this.visitArgs(args, scope);
+      this.visitArgs(args, scope, name);
       return undefined;
     }
     switch (api) {

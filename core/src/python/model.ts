@@ -176,6 +176,7 @@ function buildClass(def: PyNode, names: NameTable, classes: Map<string, ClassInf
 }
 
 function collectInit(init: PyNode, info: ClassInfo, names: NameTable, classes: Map<string, ClassInfo>): void {
+  const assignedHere = new Map<string, string>();
   const visit = (block: PyNode | undefined) => {
     for (const s of block?.namedChildren ?? []) {
       if (s.type === "expression_statement") {
@@ -212,6 +213,14 @@ function collectInit(init: PyNode, info: ClassInfo, names: NameTable, classes: M
       return;
     }
     const sub = submoduleFrom(attr, right, names, classes);
+    const earlier = assignedHere.get(attr);
+    assignedHere.set(attr, sub ? kindName(sub.kind) : "value");
+    if (earlier !== undefined && earlier !== (sub ? kindName(sub.kind) : "value")) {
+      // Assigned different things on different paths (`nn.BatchNorm2d(c)` or `nn.Identity()`): unknown.
+      info.submodules.set(attr, { name: attr, kind: { k: "unknown" }, node: right, target: left, children: [] });
+      info.attributes.delete(attr);
+      return;
+    }
     if (sub) {
       sub.target = left;
       info.submodules.set(attr, sub);

@@ -166,3 +166,37 @@ test("a fuse_model() method runs with self bound to the model", async () => {
     ["QS1", "QS2"],
   );
 });
+
+test("near misses: submodules built in a helper method, chosen conditionally, or a mode set by code we cannot see", async () => {
+  await checkMarked(
+    py`
+      import torch
+      import torch.nn as nn
+      import torch.ao.quantization as tq
+      from mylib import prepare_for_deploy
+
+
+      class M(nn.Module):
+          def __init__(self, use_bn=True):
+              super().__init__()
+              self.conv = nn.Conv2d(1, 4, 3)
+              if use_bn:
+                  self.bn = nn.BatchNorm2d(4)
+              else:
+                  self.bn = nn.Identity()
+              self._build_head()
+
+          def _build_head(self):
+              self.relu = nn.ReLU()
+
+          def forward(self, x):
+              return self.relu(self.bn(self.conv(x)))
+
+
+      m = M()
+      prepare_for_deploy(m)
+      fused = tq.fuse_modules(m, [["conv", "bn"], ["conv", "relu"]])
+    `,
+    QS2,
+  );
+});

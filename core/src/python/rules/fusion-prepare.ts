@@ -82,8 +82,17 @@ function modelArgFix(modelArg: PyNode | undefined, suffix: string, title: string
 }
 
 function initIsDynamic(cls: ClassInfo): boolean {
-  const init = cls.methods.get("__init__");
-  return !!init && /\bsetattr\s*\(|\.add_module\s*\(|register_module\s*\(|__dict__/.test(init.text);
+  for (let c: ClassInfo | undefined = cls; c; c = c.base) {
+    if (/\bsetattr\s*\(|\.add_module\s*\(|register_module\s*\(|__dict__|__setattr__/.test(c.node.text)) return true;
+  }
+  return false;
+}
+
+/** `self.<name> = ...` somewhere in the class or its same-file bases, outside __init__ too. */
+function assignedAnywhere(cls: ClassInfo, name: string): boolean {
+  const re = new RegExp(`\\bself\\.${name.replace(/[^\w]/g, "")}\\s*(?::[^=]*)?=[^=]`);
+  for (let c: ClassInfo | undefined = cls; c; c = c.base) if (re.test(c.node.text)) return true;
+  return false;
 }
 
 function checkFuse(ctx: RuleContext, call: PyNode, model: ModelObj, lists: PyNode | undefined, qat: boolean, modelArg: PyNode | undefined): void {
@@ -102,7 +111,7 @@ function checkFuse(ctx: RuleContext, call: PyNode, model: ModelObj, lists: PyNod
       const first = value.split(".")[0] ?? value;
       const sub = findSubmodule(cls, value);
       if (sub === undefined) {
-        if (dynamic || cls.attributes.has(first) || cls.methods.has(first)) {
+        if (dynamic || cls.attributes.has(first) || cls.methods.has(first) || (!value.includes(".") && assignedAnywhere(cls, first))) {
           known = false;
           continue;
         }
