@@ -11,6 +11,7 @@ import {
   observerSpecFromResolved,
   observerSpecFromTorch,
   observerSpecToTorch,
+  qparamsFromStatistics,
   resolveQuantRange,
   type ObserverSpec,
 } from "../../core/src/wasm/observers";
@@ -407,4 +408,80 @@ test("an observed tensor past the memory cap raises WasmMemoryError and the obse
   o.observe(Float32Array.of(-1, 3), [2]);
   assert.deepEqual([o.minVal, o.maxVal], [-1, 3]);
   o.dispose();
+});
+
+test("one calibration pass gives the qparams of other configurations through its statistics", async () => {
+  const core = await corePromise;
+  const batches = [0.5, 3, 1.5].map((spread) =>
+    Float32Array.from({ length: 300 }, (_, i) => Math.max(0, Math.sin(i * 0.7) * spread) - 0.1 * spread),
+  );
+  const pairs: [ObserverSpec, ObserverSpec][] = [
+    [
+      { kind: "histogram", dtype: "quint8", qscheme: "per_tensor_affine", reduceRange: true },
+      { kind: "histogram", dtype: "qint8", qscheme: "per_tensor_symmetric" },
+    ],
+    [
+      { kind: "per_channel_minmax", dtype: "qint8", qscheme: "per_channel_symmetric", chAxis: 1 },
+      {
+        kind: "per_channel_minmax",
+        dtype: "quint8",
+        qscheme: "per_channel_affine",
+        chAxis: 1,
+        reduceRange: true,
+      },
+    ],
+    [
+      {
+        kind: "moving_average_minmax",
+        dtype: "quint8",
+        qscheme: "per_tensor_affine",
+        averagingConstant: 0.2,
+      },
+      {
+        kind: "moving_average_minmax",
+        dtype: "qint8",
+        qscheme: "per_tensor_affine",
+        averagingConstant: 0.2,
+        quantMin: -8,
+        quantMax: 7,
+      },
+    ],
+  ];
+  for (const [calibrated, other] of pairs) {
+    const a = createObserver(core, calibrated);
+    const b = createObserver(core, other);
+    for (const x of batches) {
+      a.observe(x, [3, 100]);
+      b.observe(x, [3, 100]);
+    }
+    assert.deepEqual(qparamsFromStatistics(core, other, a.statistics()), b.calculateQParams(), other.kind);
+    a.dispose();
+    b.dispose();
+  }
+  const h = createObserver(core, {
+    kind: "histogram",
+    dtype: "quint8",
+    qscheme: "per_tensor_affine",
+    bins: 64,
+  });
+  h.observe(batches[0], [300]);
+  assert.throws(
+    () =>
+      qparamsFromStatistics(
+        core,
+        { kind: "histogram", dtype: "quint8", qscheme: "per_tensor_affine" },
+        h.statistics(),
+      ),
+    /statistics come from an observer with bins 64, not 2048/,
+  );
+  assert.throws(
+    () =>
+      qparamsFromStatistics(
+        core,
+        { kind: "minmax", dtype: "quint8", qscheme: "per_tensor_affine" },
+        h.statistics(),
+      ),
+    /kind histogram, not minmax/,
+  );
+  h.dispose();
 });

@@ -73,9 +73,30 @@ export interface Observer {
   readonly maxVal: number | Float32Array;
   /** HistogramObserver only: the accumulated histogram over [min, max]. */
   histogram?(): HistogramState;
+  /**
+   * What the observer accumulated, detached from it: enough to compute qparams for any other spec
+   * that accumulates the same way (see qparamsFromStatistics).
+   */
+  statistics(): ObserverStatistics;
   /** Forgets everything observed (PyTorch's reset_min_max_vals; the histogram is cleared too). */
   reset(): void;
   dispose(): void;
+}
+
+/**
+ * An observer's accumulated state. The accumulation depends only on the kind, the averaging constant,
+ * the channel axis and the bin count, never on dtype, qscheme or range: one calibration pass can give
+ * the qparams of several configurations (x86's reduced range and qnnpack's full range, say).
+ */
+export interface ObserverStatistics {
+  kind: ObserverKind;
+  /** Per tensor: numbers (+/-inf before any data); per channel: one float per channel. */
+  minVal: number | Float32Array;
+  maxVal: number | Float32Array;
+  averagingConstant?: number;
+  chAxis?: number;
+  /** HistogramObserver: the histogram over [minVal, maxVal]. */
+  histogram?: Float32Array;
 }
 
 /** torch.finfo(torch.float32).eps */
@@ -610,6 +631,35 @@ class WasmObserver implements Observer {
     }
   }
 
+  /** Sets the accumulated state directly (qparamsFromStatistics). */
+  load(mins: Float32Array, maxs: Float32Array, histogram?: Float32Array): void {
+    this.live();
+    this.reset();
+    if (this.perChannel) {
+      if (mins.length === 0) return;
+      this.minPtr = allocOrThrow(this.core, mins.length * 4);
+      this.maxPtr = allocOrThrow(this.core, mins.length * 4);
+      this.channels = mins.length;
+      this.core.f32(this.minPtr, mins.length).set(mins);
+      this.core.f32(this.maxPtr, maxs.length).set(maxs);
+      return;
+    }
+    if (mins.length !== 1)
+      throw new RangeError(`a per-tensor observer takes one min/max, not ${mins.length}`);
+    this.core.f32(this.state, 2).set([mins[0], maxs[0]]);
+    if (this.hist && histogram) this.core.f32(this.hist, this.bins).set(histogram);
+  }
+
+  statistics(): ObserverStatistics {
+    this.live();
+    const stats: ObserverStatistics = { kind: this.spec.kind, minVal: this.minVal, maxVal: this.maxVal };
+    if (this.spec.kind.startsWith("moving_average"))
+      stats.averagingConstant = this.spec.averagingConstant ?? 0.01;
+    if (this.perChannel) stats.chAxis = this.spec.chAxis ?? 0;
+    if (this.hist) stats.histogram = this.core.copyOut(Float32Array, this.hist, this.bins);
+    return stats;
+  }
+
   private histogramState(): HistogramState {
     this.live();
     const [min, max] = this.core.f32(this.state, 2);
@@ -632,6 +682,47 @@ class WasmObserver implements Observer {
     for (const p of [this.state, this.range, this.minPtr, this.maxPtr, this.hist, this.scratch, this.staging])
       this.core.free(p);
     this.state = this.range = this.minPtr = this.maxPtr = this.hist = this.scratch = this.staging = 0;
+  }
+}
+
+/**
+ * calculate_qparams of an observer with `spec` that had accumulated `stats`, without observing again.
+ * The spec must accumulate the same way as the observer the statistics came from (same kind, averaging
+ * constant, channel axis and bin count); its dtype, qscheme and range are free.
+ */
+export function qparamsFromStatistics(
+  core: WasmCore,
+  spec: ObserverSpec,
+  stats: ObserverStatistics,
+): QParams {
+  validateObserverSpec(spec);
+  const mismatch = (what: string, a: unknown, b: unknown) =>
+    new ObserverConfigError(
+      `the statistics come from an observer with ${what} ${String(a)}, not ${String(b)}`,
+    );
+  if (stats.kind !== spec.kind) throw mismatch("kind", stats.kind, spec.kind);
+  if (
+    spec.kind.startsWith("moving_average") &&
+    (stats.averagingConstant ?? 0.01) !== (spec.averagingConstant ?? 0.01)
+  ) {
+    throw mismatch("averaging_constant", stats.averagingConstant ?? 0.01, spec.averagingConstant ?? 0.01);
+  }
+  if (isPerChannelKind(spec.kind) && (stats.chAxis ?? 0) !== (spec.chAxis ?? 0)) {
+    throw mismatch("ch_axis", stats.chAxis ?? 0, spec.chAxis ?? 0);
+  }
+  if (spec.kind === "histogram" && stats.histogram?.length !== (spec.bins ?? 2048)) {
+    throw mismatch("bins", stats.histogram?.length, spec.bins ?? 2048);
+  }
+  const mins = typeof stats.minVal === "number" ? Float32Array.of(stats.minVal) : stats.minVal;
+  const maxs = typeof stats.maxVal === "number" ? Float32Array.of(stats.maxVal) : stats.maxVal;
+  if (mins.length !== maxs.length)
+    throw new RangeError("statistics have different numbers of minima and maxima");
+  const observer = new WasmObserver(core, { ...spec });
+  try {
+    observer.load(mins, maxs, stats.histogram);
+    return observer.calculateQParams();
+  } finally {
+    observer.dispose();
   }
 }
 
