@@ -46,7 +46,7 @@ function chartBox(id: string, height: number, label: string): { box: HTMLElement
 
 function nodeLinks(node: string, source?: { file: string; line: number }): HTMLElement {
   const links = el("span", { class: "links" });
-  if (node) links.append(link("ONNX node", `Show ${node} in the ONNX graph`, () => vscode.postMessage({ type: "openNode", node })));
+  if (node) links.append(link("node", `Show ${node} in the ONNX graph`, () => vscode.postMessage({ type: "openNode", node })));
   if (source) {
     const { file, line } = source;
     links.append(node ? " · " : "", link(`source:${line}`, `${file}:${line}`, () => vscode.postMessage({ type: "openSource", file, line })));

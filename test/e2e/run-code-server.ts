@@ -102,7 +102,7 @@ async function runScenarios(browser: Browser, server: CodeServer, workspace: str
   for (const s of scenarios) {
     const started = Date.now();
     const page = await newPage(browser);
-    const wb = new Workbench(page);
+    const wb = new Workbench(page, resultsDir);
     let outcome: Outcome;
     try {
       await page.goto(server.workbenchUrl(workspace, { extensionPath: root }));

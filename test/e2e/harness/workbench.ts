@@ -5,7 +5,16 @@ import type { FrameLocator, Locator, Page } from "playwright-core";
 const QUICK_INPUT = ".quick-input-widget";
 
 export class Workbench {
-  constructor(readonly page: Page) {}
+  constructor(
+    readonly page: Page,
+    /** Folder for screenshots (test-results/e2e). */
+    private readonly artifacts: string,
+  ) {}
+
+  /** Where a scenario's extra screenshot goes. */
+  screenshotPath(name: string): string {
+    return `${this.artifacts}/${name}.png`;
+  }
 
   /** Waits until the workbench has restored its layout and the explorer shows the folder. */
   async ready(timeoutMs = 90_000): Promise<void> {
@@ -63,11 +72,15 @@ export class Workbench {
   }
 
   /**
-   * Answers the quick pick whose title contains `title` (waiting for it to open): filters by `filter`, then
+   * Answers the quick pick asking `title` (waiting for it to open): filters by `filter`, then
    * picks the row containing `text`.
    */
   async answerQuickPick(title: string, filter: string, text = filter, timeoutMs = 60_000): Promise<void> {
-    await this.quickInput().locator(".quick-input-title", { hasText: title }).waitFor({ state: "visible", timeout: timeoutMs });
+    // The question is a quick pick's title, or its placeholder when it has no title (the theme picker).
+    const asked = this.quickInput()
+      .locator(".quick-input-title", { hasText: title })
+      .or(this.quickInput().locator(`input.input[placeholder*="${title}"]`));
+    await asked.first().waitFor({ state: "visible", timeout: timeoutMs });
     const input = this.quickInput().locator("input.input");
     await input.waitFor({ state: "visible", timeout: timeoutMs });
     await input.fill(filter);

@@ -55,6 +55,13 @@ const quantizeFromPalette: Scenario = {
     assert.ok(box && box.width > 100 && box.height > 100, `SQNR chart has no size: ${JSON.stringify(box)}`);
     assert.equal(await frame.locator("#numeric table.layers tbody tr").count(), 8);
     assert.match(await wb.statusBarText("QuantScope"), /quantize \(qnnpack\) ok/);
+    await wb.page.screenshot({ path: wb.screenshotPath("quantize-panel-light") });
+
+    // The panel follows the theme: switch to high contrast and the webview body carries VS Code's class.
+    await wb.runCommand("Preferences: Color Theme");
+    await wb.answerQuickPick("Color Theme", "Dark High Contrast");
+    await frame.locator("body.vscode-high-contrast").waitFor({ state: "attached", timeout: 30_000 });
+    await frame.locator("#sqnr-chart").waitFor({ state: "visible" });
   },
 };
 
