@@ -5,7 +5,7 @@ import { InputError } from "../../errors";
 import { attrInt, attrInts, describeNode, tensorToFloat32, type Node } from "../../onnx/ir";
 import { windowGeometry } from "../../onnx/shape-inference";
 import type { Conv2dGeometry } from "../../wasm/fkernels";
-import type { CompileContext, FloatOp, Step } from "./types";
+import { packFromHost, type CompileContext, type FloatOp, type Step } from "./types";
 
 /** 2-D geometry of a Conv or pool node; 1-D nodes become H = 1. */
 export function conv2dGeometry(node: Node, xShape: readonly number[], kernel: readonly number[], ceilMode = false): Conv2dGeometry {
@@ -104,13 +104,3 @@ export const convOp: FloatOp = {
     };
   },
 };
-
-/** Copies host floats into a temporary WASM buffer, runs `use`, frees it. */
-export function packFromHost(ctx: CompileContext, data: Float32Array, dst: number, use: (src: number, dst: number) => void): void {
-  const src = ctx.core.copyIn(data);
-  try {
-    use(src, dst);
-  } finally {
-    ctx.core.free(src);
-  }
-}

@@ -3,8 +3,7 @@
 // the broadcasting kernel. MatMul broadcasts batch dims numpy-style. Constant weights are packed once.
 import { attrFloat, attrInt, tensorToFloat32, type Node } from "../../onnx/ir";
 import { broadcastShapes, broadcastStrides } from "../../onnx/fold";
-import { packFromHost } from "./conv";
-import { count, type CompileContext, type FloatOp, type Step } from "./types";
+import { count, packFromHost, type CompileContext, type FloatOp, type Step } from "./types";
 
 export const gemmOp: FloatOp = {
   compile(node: Node, ctx: CompileContext): Step {

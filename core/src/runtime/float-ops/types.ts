@@ -54,3 +54,13 @@ export function count(shape: readonly number[]): number {
 export function isWasmDtype(dtype: DType): boolean {
   return dtype === "float32";
 }
+
+/** Copies host floats into a temporary WASM buffer, runs `use`, frees it. */
+export function packFromHost(ctx: CompileContext, data: Float32Array, dst: number, use: (src: number, dst: number) => void): void {
+  const src = ctx.core.copyIn(data);
+  try {
+    use(src, dst);
+  } finally {
+    ctx.core.free(src);
+  }
+}
