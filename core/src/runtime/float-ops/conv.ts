@@ -70,7 +70,7 @@ export const convOp: FloatOp = {
     let repack: (() => void) | undefined;
     if (wConst) {
       // Constant weights are packed once per executor, straight from the host copy.
-      packed = ctx.persistent(`conv-packed:${wName}`, packedFloats * group, (dst) =>
+      packed = ctx.persistent(`conv-packed:${wName}:${group}`, packedFloats * group, (dst) =>
         packFromHost(ctx, tensorToFloat32(wConst), dst, packGroups),
       );
     } else {
