@@ -175,6 +175,7 @@ export function qadd_u8(
   outZp: i32,
   relu: i32,
   engine: i32,
+  loopStep: i32,
   scratch: usize,
 ): i32 {
   if (engine == ENGINE_QNNPACK) {
@@ -187,7 +188,7 @@ export function qadd_u8(
   fillDequantTables(vecA, tailA, <f32>aScale, aZp);
   fillDequantTables(vecB, tailB, <f32>bScale, bZp);
   const inv: f32 = <f32>1.0 / <f32>outScale;
-  const span = vectorSpan(n);
+  const span = vectorSpan(n, loopStep);
   if (span >= PAIR_TABLE_MIN) {
     fillAddPairTable(scratch + 4096, vecA, vecB, inv, outZp, relu != 0);
     applyPairTable(a, b, out, 0, span, scratch + 4096);

@@ -4,20 +4,18 @@
 // different float arithmetic, so those kernels use one table for each.
 
 /**
- * Elements per iteration of ATen's vectorized_loop (aten/src/ATen/native/cpu/Loops.h) for quint8 on
- * AVX2: it runs the vectorized lambda on two Vectorized<quint8> (2 x 32 bytes) at a time from the
- * start of a contiguous range, and the scalar lambda on the remaining n % 64 elements (confirmed
- * with PyTorch's hardswish, whose two lambdas quantize with differently rounded reciprocals). On
- * an AVX512 build the step is 128; the split only matters for the few inputs where the two lambdas
- * round differently.
+ * Elements per iteration of ATen's vectorized_loop (aten/src/ATen/native/cpu/Loops.h) for quint8: it
+ * runs the vectorized lambda on two Vectorized<quint8> at a time from the start of a contiguous range
+ * and the scalar lambda on the remaining elements: 64 a step on AVX2 (confirmed with PyTorch's
+ * hardswish, whose two lambdas quantize with differently rounded reciprocals), 128 on AVX512 (which
+ * PyTorch 2.x picks on CPUs with AVX512 VL/BW/DQ). The split only matters for the few inputs where
+ * the two lambdas round differently. Kernels take the step from the host.
  */
-export const ATEN_QUINT8_LOOP_STEP: i32 = 64;
-
 /** How many leading elements of an n-element contiguous loop PyTorch's vectorized lambda covers. */
 // @ts-ignore: decorator
 @inline
-export function vectorSpan(n: i32): i32 {
-  return n - (n % ATEN_QUINT8_LOOP_STEP);
+export function vectorSpan(n: i32, loopStep: i32): i32 {
+  return loopStep > 0 ? n - (n % loopStep) : 0;
 }
 
 /** dst[i] = lut[src[i]] for i in [0, n). */
@@ -36,8 +34,8 @@ export function applyLutU8(src: usize, dst: usize, n: i32, lut: usize): void {
 }
 
 /** Applies `vecLut` to the vectorized span of the loop and `tailLut` to the scalar remainder. */
-export function applySplitLutU8(src: usize, dst: usize, n: i32, vecLut: usize, tailLut: usize): void {
-  const span = vectorSpan(n);
+export function applySplitLutU8(src: usize, dst: usize, n: i32, vecLut: usize, tailLut: usize, loopStep: i32): void {
+  const span = vectorSpan(n, loopStep);
   applyLutU8(src, dst, span, vecLut);
   applyLutU8(src + <usize>span, dst + <usize>span, n - span, tailLut);
 }

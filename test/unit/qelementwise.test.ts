@@ -85,6 +85,19 @@ test("x86 hardswish: the vectorized body (64 elements a step) quantizes with (fl
   k.dispose();
 });
 
+test("with atenIsa avx512 the vectorized body steps 128 elements", async () => {
+  const core = await loadCore();
+  const x = tensor([200], { scale: 0.09624824672937393, zeroPoint: 11 }, () => 75);
+  const outQ = { scale: 0.07948242591478848, zeroPoint: 134 };
+  for (const [isa, body] of [["avx2", 192], ["avx512", 128]] as const) {
+    const k = new QuantizedElementwiseKernels(core, { atenIsa: isa });
+    const out = check(k, [x], 200, ([t], o) => k.hardswish("fbgemm", t, o, outQ));
+    assert.deepEqual([...new Set(out.subarray(0, body))], [212], isa);
+    assert.deepEqual([...new Set(out.subarray(body))], [211], isa);
+    k.dispose();
+  }
+});
+
 test("batch_norm2d per-channel tables equal direct evaluation", async () => {
   const k = await kernels();
   const C = 5;

@@ -117,13 +117,14 @@ export function addScalarOutput(input: QParams, scalar: number): { out: QParams;
 }
 
 /**
- * Channels of one input that qcat_nhwc_kernel's AVX2 body covers: whole 32-channel vectors, then
- * (for 8 to 31 left) whole 8-channel groups through its padded 32-lane buffer.
+ * Channels of one input that qcat_nhwc_kernel's vector body covers: whole Vectorized<quint8>s, then
+ * whole float-vector groups (8 channels on AVX2, 16 on AVX512) through its padded buffer.
  */
-function catVectorChannels(channels: number): number {
-  let c = channels - (channels % 32);
+function catVectorChannels(channels: number, vectorBytes: number): number {
+  const group = vectorBytes / 4;
+  let c = channels - (channels % vectorBytes);
   const left = channels - c;
-  if (left >= 8) c += left - (left % 8);
+  if (left >= group) c += left - (left % group);
   return c;
 }
 
@@ -134,13 +135,37 @@ function roundHalfEven(x: number): number {
 }
 
 /**
- * The kernels of one WasmCore instance. Holds one small scratch block (lookup tables); every method
- * writes its result to caller-owned memory and allocates nothing.
+ * The x86 vector ISA PyTorch's ATen kernels run on (x86, fbgemm and onednn engines): PyTorch 2.x picks
+ * AVX512 on CPUs with AVX512 VL/BW/DQ, AVX2 otherwise (ATEN_CPU_CAPABILITY overrides). It decides
+ * which elements take the vectorized or the scalar arithmetic, which round differently for a few
+ * inputs; the golden data of ../shared agrees with both.
+ */
+export type AtenIsa = "avx2" | "avx512";
+
+export interface QuantizedKernelOptions {
+  /** Default "avx2". */
+  atenIsa?: AtenIsa;
+}
+
+/**
+ * The kernels of one WasmCore instance. Holds one scratch block (lookup tables, 68 KiB); every
+ * method writes its result to caller-owned memory and allocates nothing.
  */
 export class QuantizedElementwiseKernels {
   private readonly scratch: number;
+  /** Elements per iteration of ATen's vectorized_loop: two Vectorized<quint8>. */
+  private readonly loopStep: number;
+  /** Bytes per Vectorized<quint8> (qcat_nhwc_kernel's channel vectors). */
+  private readonly vectorBytes: number;
 
-  constructor(readonly core: WasmCore) {
+  constructor(
+    readonly core: WasmCore,
+    options: QuantizedKernelOptions = {},
+  ) {
+    const isa = options.atenIsa ?? "avx2";
+    if (isa !== "avx2" && isa !== "avx512") fail(`unknown ATen ISA '${String(isa)}' (avx2 or avx512)`);
+    this.vectorBytes = isa === "avx512" ? 64 : 32;
+    this.loopStep = 2 * this.vectorBytes;
     this.scratch = core.alloc(SCRATCH_BYTES);
   }
 
@@ -168,7 +193,7 @@ export class QuantizedElementwiseKernels {
     const n = this.binaryShape(a, b, relu ? "add_relu" : "add");
     checkQParams(outQ, "add output");
     const status = this.x.qadd_u8(
-      a.ptr, b.ptr, out, n, a.scale, a.zeroPoint, b.scale, b.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, ENGINE_ID[engine], this.scratch,
+      a.ptr, b.ptr, out, n, a.scale, a.zeroPoint, b.scale, b.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, ENGINE_ID[engine], this.loopStep, this.scratch,
     );
     if (status !== 0) {
       fail(`qnnpack add: input/output scale ratios ${a.scale / outQ.scale} and ${b.scale / outQ.scale} must lie in [2^-14, 2^8)`);
@@ -217,21 +242,23 @@ export class QuantizedElementwiseKernels {
   hardswish(engine: Engine, x: QTensorRef, out: number, outQ: QParams): void {
     checkQParams(x, "hardswish input");
     checkQParams(outQ, "hardswish output");
-    this.x.qhardswish_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.scratch);
+    this.x.qhardswish_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.scratch);
   }
 
   /** torch.sigmoid on a quantized tensor gives SIGMOID_OUTPUT; quantized::sigmoid takes any output. */
   sigmoid(engine: Engine, x: QTensorRef, out: number, outQ: QParams = SIGMOID_OUTPUT): void {
     checkQParams(x, "sigmoid input");
     checkQParams(outQ, "sigmoid output");
-    const status = this.x.qsigmoid_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.scratch);
+    const status = this.x.qsigmoid_u8(
+      x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.scratch,
+    );
     if (status !== 0) fail(`qnnpack sigmoid only supports output scale 1/256 and zero point 0, got (${outQ.scale}, ${outQ.zeroPoint})`);
   }
 
   /** tanh; the output quantization is always TANH_OUTPUT. */
   tanh(engine: Engine, x: QTensorRef, out: number): QParams {
     checkQParams(x, "tanh input");
-    this.x.qtanh_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, ENGINE_ID[engine], this.scratch);
+    this.x.qtanh_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, ENGINE_ID[engine], this.loopStep, this.scratch);
     return TANH_OUTPUT;
   }
 
@@ -240,7 +267,7 @@ export class QuantizedElementwiseKernels {
     checkQParams(outQ, "leaky_relu output");
     if (!Number.isFinite(negativeSlope)) fail(`leaky_relu: negative_slope must be finite, got ${negativeSlope}`);
     const status = this.x.qleaky_relu_u8(
-      x.ptr, out, elementCount(x.shape), negativeSlope, x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.scratch,
+      x.ptr, out, elementCount(x.shape), negativeSlope, x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.scratch,
     );
     if (status !== 0) {
       fail(`qnnpack leaky_relu needs a slope in (0, 1] and an input/output scale ratio in [2^-8, 2^8), got ${negativeSlope} and ${x.scale / outQ.scale}`);
@@ -353,7 +380,7 @@ export class QuantizedElementwiseKernels {
       if (nhwc && !relu && t.scale === outQ.scale && t.zeroPoint === outQ.zeroPoint) {
         for (let o = 0; o < outer; o++) this.core.u8(out + o * rowOut + offset, block).set(this.core.u8(t.ptr + o * block, block));
       } else {
-        const vecEnd = nhwc && inner === 1 ? catVectorChannels(block) : 0;
+        const vecEnd = nhwc && inner === 1 ? catVectorChannels(block, this.vectorBytes) : 0;
         this.x.qcat_part_u8(
           t.ptr, out, outer, block, rowOut, offset, t.scale, t.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, vecEnd, this.scratch,
         );
