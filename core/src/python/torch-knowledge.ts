@@ -197,13 +197,17 @@ export const QUANT_FAILING_OPS = new Set([
   "conv3d",
   "layer_norm",
   "batch_norm",
+  "group_norm",
+  "sum",
+  "softmax",
+  "log_softmax",
 ]);
 
 /**
  * Ops that are very likely to fail on quantized tensors too, reported as warnings because their quantized
  * support has varied between releases.
  */
-export const QUANT_LIKELY_FAILING_OPS = new Set(["sum", "softmax", "log_softmax", "silu", "softplus", "cumsum", "prod", "var", "std", "norm", "group_norm"]);
+export const QUANT_LIKELY_FAILING_OPS = new Set(["silu", "softplus", "cumsum", "prod", "var", "std", "norm"]);
 
 /** Loss functions of torch.nn.functional. */
 export const FUNCTIONAL_LOSSES = new Set([
