@@ -30,9 +30,9 @@ async function main() {
       });
       const n = inputShape.reduce((a, b) => a * b, 1);
       const feeds = { [session.inputNames[0]]: new ort.Tensor("uint8", pseudoRandomBytes(n, 2), inputShape) };
-      const gops = await measure(opsOf(c), () => session.run(feeds));
+      const m = await measure(opsOf(c), () => session.run(feeds));
       await session.release();
-      console.log(JSON.stringify({ case: c.name, threads: t, gops }));
+      console.log(JSON.stringify({ case: c.name, threads: t, gops: m.gops, cpuGops: m.cpuGops }));
     }
   }
 }

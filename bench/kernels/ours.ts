@@ -6,7 +6,7 @@ import { createKernelThreadPool } from "../../core/src/node/kernel-threads";
 import { PackedLinear } from "../../core/src/wasm/qlinear";
 import { PackedConv2d } from "../../core/src/wasm/qconv";
 import type { KernelThreadPool } from "../../core/src/wasm/thread-pool";
-import { CASES, measure, opsOf, pseudoRandomBytes } from "./cases";
+import { CASES, measure, opsOf, pseudoRandomBytes, type Measured } from "./cases";
 
 async function main() {
   const threadCounts = (process.argv[2] ?? "1,2").split(",").map(Number);
@@ -18,7 +18,7 @@ async function main() {
   for (const c of CASES.filter((x) => only === undefined || x.name === only)) {
     for (const t of threadCounts) {
       const pool = pools.get(t);
-      let gops: number;
+      let m: Measured;
       if (c.kind === "gemm") {
         const w = new Int8Array(pseudoRandomBytes(c.n * c.k, 1).buffer);
         const packed = new PackedLinear(
@@ -32,7 +32,7 @@ async function main() {
         const inp = core.alloc(c.m * c.k);
         const out = core.alloc(c.m * c.n);
         core.u8(inp, c.m * c.k).set(pseudoRandomBytes(c.m * c.k, 2));
-        gops = await measure(opsOf(c), () => packed.run(inp, out, c.m, q, pool));
+        m = await measure(opsOf(c), () => packed.run(inp, out, c.m, q, pool));
         core.free(inp);
         core.free(out);
         packed.dispose();
@@ -59,12 +59,12 @@ async function main() {
         const inp = core.alloc(c.c * c.h * c.w);
         const out = core.alloc(c.oc * oh * ow);
         core.u8(inp, c.c * c.h * c.w).set(pseudoRandomBytes(c.c * c.h * c.w, 4));
-        gops = await measure(opsOf(c), () => packed.run(inp, out, 1, c.h, c.w, q, pool));
+        m = await measure(opsOf(c), () => packed.run(inp, out, 1, c.h, c.w, q, pool));
         core.free(inp);
         core.free(out);
         packed.dispose();
       }
-      console.log(JSON.stringify({ case: c.name, threads: t, gops }));
+      console.log(JSON.stringify({ case: c.name, threads: t, gops: m.gops, cpuGops: m.cpuGops }));
     }
   }
   for (const p of pools.values()) p?.close();
