@@ -109,7 +109,7 @@ async function initialized(): Promise<void> {
       connection.client.register(DidChangeConfigurationNotification.type, { section: "quantscope" }).catch(registrationFailed);
     }
     if (features.watchedFilesRegistration) {
-      connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/pyproject.toml" }] }).catch(registrationFailed);
+      connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/pyproject.toml" }, { globPattern: "**/*.onnx" }] }).catch(registrationFailed);
     }
     if (features.workspaceFolders) {
       connection.workspace.onDidChangeWorkspaceFolders(guardNotification("workspace/didChangeWorkspaceFolders", (e) => settings.didChangeWorkspaceFolders(e)));

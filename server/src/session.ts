@@ -5,6 +5,8 @@ import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node"
 import type { Finding } from "../../core/src/diagnostics";
 import { analyzeQconfigText } from "../../core/src/qconfig/check";
 import { isQconfigFileName } from "../../core/src/qconfig/index";
+import type { ModelInfo } from "../../core/src/qconfig/model-nodes";
+import { ModelIndex } from "./model-index";
 import { PyprojectResolver } from "./pyproject";
 import { applyLintSettings, mergeSettings, type ClientSettings, type ServerSettings } from "./settings";
 import type { PythonSupport, PythonDocumentState } from "./python-support";
@@ -49,6 +51,8 @@ export class Session {
   private generation = 0;
   /** `[tool.quantscope]` of the closest pyproject.toml, per document. */
   readonly pyproject: PyprojectResolver;
+  /** The ONNX model beside each qconfig file. */
+  readonly models: ModelIndex;
   private markReady!: () => void;
   /** Resolves once the first settings are loaded: diagnostics wait for it, so they never flicker from defaults. */
   readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
@@ -59,6 +63,18 @@ export class Session {
     warn: (message: string) => void = log,
   ) {
     this.pyproject = new PyprojectResolver(warn);
+    this.models = new ModelIndex(log);
+  }
+
+  /** The model a qconfig document configures, when it sits beside it. */
+  modelFor(uri: string): ModelInfo | undefined {
+    return this.get(uri)?.kind === "qconfig" ? this.models.modelFor(uri) : undefined;
+  }
+
+  /** An .onnx file changed somewhere: re-read models and re-check qconfig files. */
+  modelsChanged(): void {
+    this.models.invalidate();
+    this.generation++;
   }
 
   /** The settings for one document: the client's, with select/ignore from its pyproject.toml where unset. */
@@ -167,7 +183,7 @@ export class Session {
     }
     const settings = this.settingsFor(snapshot.uri);
     if (snapshot.kind === "qconfig") {
-      const findings = analyzeQconfigText(text, { backend: settings.backend }).findings;
+      const findings = analyzeQconfigText(text, { backend: settings.backend, model: this.models.modelFor(snapshot.uri) }).findings;
       return { ...base, findings: applyLintSettings(findings, settings.lint) };
     }
     if (!this.python || !snapshot.python) return { ...base, findings: [], skipped: "the Python analyzer is not loaded" };

@@ -218,6 +218,25 @@ test("settings: [tool.quantscope] in the workspace's pyproject.toml, re-read whe
   assert.equal(await c.stop(), 0);
 });
 
+test("the model beside a qconfig file: node names checked and completed; a changed model is re-read", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qs-model-"));
+  // Copied by content: the shared files are read-only, and the copy is overwritten below.
+  fs.writeFileSync(path.join(dir, "cnn.onnx"), fs.readFileSync(sharedPath("golden", "models", "cnn.onnx")));
+  const uri = fileUri(path.join(dir, "cnn.qconfig.json"));
+  const c = await start();
+  await c.open(uri, '{ "nodes": { "/conv1/conv": null, "/conv2/Conv": null } }');
+  const diags = await c.diagnostics(uri, 1);
+  check(diags, ["QS841@1:14"]);
+  assert.match(diags[0].message, /did you mean "\/conv1\/Conv"/);
+  const list = await c.request<CompletionList>("textDocument/completion", { textDocument: { uri }, position: { line: 0, character: 12 } });
+  assert.deepEqual(list.items.slice(0, 2).map((i) => [i.label, i.detail]), [["/conv1/Conv", "Conv node"], ["/relu1/Relu", "Relu node"]]);
+  // The model is replaced by the MLP: /conv2/Conv no longer exists either.
+  fs.writeFileSync(path.join(dir, "cnn.onnx"), fs.readFileSync(sharedPath("golden", "models", "mlp.onnx")));
+  await c.rpc.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: fileUri(path.join(dir, "cnn.onnx")), type: 2 }] });
+  check(await c.diagnostics(uri, 1, (d) => d.length === 2), ["QS841@1:14", "QS841@1:35"]);
+  assert.equal(await c.stop(), 0);
+});
+
 test("workspace folders: an untitled Python buffer follows the pyproject.toml of a folder added later", async () => {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), "qs-ws2-"));
   fs.writeFileSync(path.join(ws, "pyproject.toml"), '[tool.quantscope]\nignore = ["QS"]\n');

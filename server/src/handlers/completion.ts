@@ -24,7 +24,7 @@ export function completion(session: Session, features: ClientFeatures, params: C
   if (!snapshot || snapshot.kind !== "qconfig" || token.isCancellationRequested) return null;
   const text = snapshot.document.getText();
   if (text.length > MAX_ANALYZED_CHARS) return null;
-  const items = qconfigCompletions(text, params.position).map((c): CompletionItem => {
+  const items = qconfigCompletions(text, params.position, { model: session.modelFor(snapshot.uri) }).map((c): CompletionItem => {
     // The client filters on the text being replaced; when that starts with a quote, so must the filter text.
     const replaced = snapshot.document.getText(c.range);
     const filterText = replaced.startsWith('"') && !c.label.startsWith('"') ? JSON.stringify(c.label) : c.label;

@@ -59,11 +59,13 @@ export class SettingsController {
     await this.refresh();
   }
 
-  /** workspace/didChangeWatchedFiles: a pyproject.toml was created, changed or deleted. */
+  /** workspace/didChangeWatchedFiles: a pyproject.toml or an ONNX model was created, changed or deleted. */
   didChangeWatchedFiles(params: DidChangeWatchedFilesParams): void {
-    if (!params.changes.some((c) => /(^|\/)pyproject\.toml$/.test(c.uri))) return;
-    this.session.pyprojectChanged();
-    this.recheckAll();
+    const pyproject = params.changes.some((c) => /(^|\/)pyproject\.toml$/.test(c.uri));
+    const model = params.changes.some((c) => /\.onnx$/i.test(c.uri));
+    if (pyproject) this.session.pyprojectChanged();
+    if (model) this.session.modelsChanged();
+    if (pyproject || model) this.recheckAll();
   }
 
   /** Re-reads the client's settings; re-checks open documents when they differ. */

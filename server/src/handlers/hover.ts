@@ -18,7 +18,7 @@ export function hover(session: Session, features: ClientFeatures, params: HoverP
   let markdown: string | undefined;
   let range: Hover["range"];
   if (snapshot.kind === "qconfig") {
-    const h = qconfigHover(text, params.position, { backend: session.settingsFor(snapshot.uri).backend });
+    const h = qconfigHover(text, params.position, { backend: session.settingsFor(snapshot.uri).backend, model: session.modelFor(snapshot.uri) });
     markdown = h?.contents;
     range = h?.range;
   } else if (snapshot.python && session.pythonSupport) {
