@@ -17,9 +17,15 @@ export function findWasmFile(): string {
   throw new Error(`quantscope.wasm not found (looked in ${candidates.join(", ")}); run \`npm run build\``);
 }
 
+/** The memory cap from QUANTSCOPE_MEMORY_CAP_MIB, when set to a positive number. */
+function capFromEnvironment(): CoreOptions {
+  const mib = Number(process.env.QUANTSCOPE_MEMORY_CAP_MIB);
+  return Number.isFinite(mib) && mib > 0 ? { memoryCapBytes: mib * 1048576 } : {};
+}
+
 /** The process-wide core instance, created on first use. */
 export function loadCore(options: CoreOptions = {}): Promise<WasmCore> {
-  shared ??= WasmCore.create(fs.readFileSync(findWasmFile()), options);
+  shared ??= WasmCore.create(fs.readFileSync(findWasmFile()), { ...capFromEnvironment(), ...options });
   return shared;
 }
 

@@ -13,7 +13,7 @@ export class WasmMemoryError extends Error {
   constructor(capBytes: number) {
     super(
       `the WASM core ran out of memory at its cap of ${Math.round(capBytes / 1048576)} MiB ` +
-        `(raise it with --memory-cap or the quantscope.memoryCapMiB setting)`,
+        `(raise it with the QUANTSCOPE_MEMORY_CAP_MIB environment variable)`,
     );
     this.name = "WasmMemoryError";
   }
@@ -61,8 +61,14 @@ export class WasmCore {
     }
   }
 
+  /** Allocates in linear memory; any trap inside the allocator means memory could not grow past the cap. */
   alloc(bytes: number): number {
-    return this.guard(() => this.exports.alloc(Math.max(16, bytes)));
+    try {
+      return this.exports.alloc(Math.max(16, bytes));
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) throw new WasmMemoryError(this.memoryCapBytes);
+      throw translateTrap(e, this.memoryCapBytes);
+    }
   }
 
   free(ptr: number): void {
