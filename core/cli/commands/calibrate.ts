@@ -52,6 +52,11 @@ batching) and writes each observed tensor's min/max/scale/zero_point to OUT.json
     if (ctx.json) ctx.out(JSON.stringify(s));
     else {
       ctx.out(`${name}: ${s.activations.length} observers calibrated for ${backend} on ${s.calibration.samples} samples (${s.calibration.batches} batch${s.calibration.batches === 1 ? "" : "es"} of ${s.calibration.batch_size})`);
+      const rows = [["tensor", "observer", "min", "max", "scale", "zero point"]].concat(
+        s.activations.map((a) => [a.tensor, a.observer, a.min.toPrecision(5), a.max.toPrecision(5), a.scale.toPrecision(5), String(a.zero_point)]),
+      );
+      const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+      for (const r of rows) ctx.out(r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd());
       ctx.out(`wrote ${path.relative(ctx.cwd, resolvePath(ctx, statsFile)) || statsFile}`);
     }
     return 0;

@@ -23,6 +23,8 @@ import type { ProgressCallback } from "./progress";
 
 /** Calibration batch size when neither the caller nor the qconfig file gives one. */
 export const DEFAULT_BATCH_SIZE = 256;
+/** Evaluation batch size: accuracy does not depend on it, memory does (every activation of a batch is live). */
+export const EVAL_BATCH_SIZE = 64;
 
 export interface ModelSource {
   /** ONNX bytes, or an already-read model. */
@@ -291,7 +293,7 @@ async function runFloat(
   const exec = FloatExecutor.create(core, graph, { file: req.modelName });
   try {
     const out = await exec.run(x, {
-      batchSize: 256,
+      batchSize: EVAL_BATCH_SIZE,
       extraOutputs: extraOutputs.filter((name) => !graph.isGraphOutput(name)),
       signal: req.signal,
       onProgress: (done, total) => req.onProgress?.({ phase: "evaluate-float", done, total, message: `float model: ${done}/${total}` }),
@@ -321,7 +323,7 @@ async function evaluateQuantized(
   const exec = new Int8Executor(core, quantized, { pool: req.pool, file: req.modelName, extraOutputs: layerOutputs });
   try {
     const out = await exec.run(x, {
-      batchSize: 256,
+      batchSize: EVAL_BATCH_SIZE,
       signal: req.signal,
       onProgress: (done, total) => req.onProgress?.({ phase: "evaluate-int8", done, total, message: `int8 model: ${done}/${total}` }),
     });
