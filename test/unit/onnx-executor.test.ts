@@ -190,3 +190,23 @@ test("a graph of constants only runs once and returns its value", async () => {
   const out = await (await executor(m)).run({});
   assert.deepEqual([...out.get("Y")!.data], [1, 0, 3]);
 });
+
+test("constants computed from the input shape are per plan: the last, smaller batch sees its own batch size", async () => {
+  // Y = X * N, N being the batch size read through Shape -> Gather -> Cast.
+  const m = buildModel({
+    inputs: { X: ["N", 2] },
+    initializers: [int64Tensor("zero", [], [0])],
+    nodes: [
+      { op: "Shape", inputs: ["X"], outputs: ["shape"] },
+      { op: "Gather", inputs: ["shape", "zero"], outputs: ["n"] },
+      { op: "Cast", inputs: ["n"], outputs: ["nf"], attributes: { to: { type: "int", value: 1 } } },
+      { op: "Mul", inputs: ["X", "nf"], outputs: ["Y"] },
+    ],
+    outputs: ["Y"],
+  });
+  const ex = await executor(m);
+  for (let pass = 0; pass < 2; pass++) {
+    const out = await ex.run({ X: { data: new Float32Array(14).fill(1), shape: [7, 2] } }, { batchSize: 3 });
+    assert.deepEqual([...out.get("Y")!.data], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1]);
+  }
+});

@@ -45,6 +45,11 @@ export interface ShapeInferenceResult {
   constants: Map<string, Tensor>;
   /** Nodes whose outputs are all constants (the executor skips them). */
   folded: Set<Node>;
+  /**
+   * Constants whose values depend on the input shapes (computed from Shape/Size of runtime values), so
+   * they differ between input shapes; every other constant is the same for any input shape.
+   */
+  shapeDependent: Set<string>;
 }
 
 export interface ShapeInferenceOptions {
@@ -473,6 +478,7 @@ export function inferShapes(
   const types = new Map<string, ValueType>();
   const constants = new Map<string, Tensor>();
   const folded = new Set<Node>();
+  const shapeDependent = new Set<string>();
   for (const [name, t] of graph.initializers) {
     const v = options.initializerOverrides?.get(name) ?? t;
     if (v.dims.join() !== t.dims.join() || v.dtype !== t.dtype) {
@@ -511,6 +517,7 @@ export function inferShapes(
       const [t] = HOST_EVALUATORS[node.opType](node, [stub]);
       constants.set(node.outputs[0], { ...t, name: node.outputs[0] });
       types.set(node.outputs[0], { dtype: t.dtype, shape: [...t.dims] });
+      if (!constants.has(node.inputs[0]) || shapeDependent.has(node.inputs[0])) shapeDependent.add(node.outputs[0]);
       folded.add(node);
       continue;
     }
@@ -520,11 +527,13 @@ export function inferShapes(
       // Constant and Identity only name existing data, so they fold whatever their size.
       const cheap = node.opType === "Constant" || node.opType === "Identity";
       if (cheap || outs.every((t) => elementCount(t.dims) <= maxFold)) {
+        const dependent = node.inputs.some((name) => shapeDependent.has(name));
         outs.forEach((t, k) => {
           const name = node.outputs[k];
           if (!name) return;
           constants.set(name, { ...t, name });
           types.set(name, { dtype: t.dtype, shape: [...t.dims] });
+          if (dependent) shapeDependent.add(name);
         });
         folded.add(node);
         continue;
@@ -539,5 +548,5 @@ export function inferShapes(
   for (const o of graph.outputs) {
     if (!types.has(o.name)) throw new InputError(`graph output '${o.name}' has no computable shape`);
   }
-  return { types, constants, folded };
+  return { types, constants, folded, shapeDependent };
 }

@@ -112,6 +112,8 @@ interface Plan {
   steps: PlannedStep[];
   /** Host-resident runtime values (non-float). */
   host: Map<string, Tensor>;
+  /** Constants that differ between input shapes: their WASM copies belong to the plan, not the executor. */
+  shapeDependent: Set<string>;
   buffers: number[];
   scratch: number;
 }
@@ -287,7 +289,7 @@ export class FloatExecutor {
       }
       throw e;
     }
-    const { types, constants, folded } = inference;
+    const { types, constants, folded, shapeDependent } = inference;
     if (this.options.batchDim === "any") {
       const batch = [...inputShapes.values()][0]?.[0];
       for (const o of graph.outputs) {
@@ -311,6 +313,7 @@ export class FloatExecutor {
       inputs: [],
       steps: [],
       host: new Map(),
+      shapeDependent,
       buffers: [],
       scratch: 0,
     };
@@ -347,8 +350,10 @@ export class FloatExecutor {
       for (const inp of plan.inputs) if (!lastUse.has(inp.name)) release(inp.name);
 
       const scratchRefs: { ref: ScratchRef; floats: number }[] = [];
-      const ctx = this.compileContext(plan, scratchRefs);
+      const current: { node?: Node } = {};
+      const ctx = this.compileContext(plan, scratchRefs, current);
       order.forEach((node, i) => {
+        current.node = node;
         const outputs = node.outputs.filter((o) => o).map(allocValue);
         const hostSide = [...node.inputs, ...node.outputs].some((name) => {
           if (!name) return false;
@@ -377,10 +382,20 @@ export class FloatExecutor {
     return plan;
   }
 
-  private compileContext(plan: Plan, scratchRefs: { ref: ScratchRef; floats: number }[]): CompileContext {
+  private compileContext(plan: Plan, scratchRefs: { ref: ScratchRef; floats: number }[], current: { node?: Node }): CompileContext {
     const core = this.core;
+    // Derived buffers (uploaded constants, packed weights) are cached for the executor's lifetime unless
+    // they come from shape-dependent constants: those differ per input shape and live with the plan.
+    const planScoped = (names: readonly string[]) => names.some((n) => plan.shapeDependent.has(n));
+    const cached = (key: string, floats: number, fill: (ptr: number) => void, scoped: boolean) => {
+      if (!scoped) return this.persistent(key, floats, fill);
+      const ptr = core.alloc(Math.max(1, floats) * 4);
+      plan.buffers.push(ptr);
+      fill(ptr);
+      return ptr;
+    };
     const constantPtr = (name: string, t: Tensor) =>
-      this.persistent(`const:${name}`, t.data.length, (p) => core.f32(p, t.data.length).set(tensorToFloat32(t)));
+      cached(`const:${name}`, t.data.length, (p) => core.f32(p, t.data.length).set(tensorToFloat32(t)), planScoped([name]));
     return {
       core,
       kernels: this.kernels,
@@ -402,7 +417,8 @@ export class FloatExecutor {
         const v = plan.values.get(name);
         return !!v && !v.ptr;
       },
-      persistent: (key, floats, fill) => this.persistent(key, floats, fill),
+      persistent: (key, floats, fill) => cached(key, floats, fill, planScoped(current.node?.inputs ?? [])),
+      planBuffer: (floats) => cached("", floats, () => {}, true),
       scratch: (floats) => {
         const ref: ScratchRef = { ptr: 0 };
         scratchRefs.push({ ref, floats });

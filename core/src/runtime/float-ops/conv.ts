@@ -75,7 +75,7 @@ export const convOp: FloatOp = {
       );
     } else {
       const w = ctx.ptr(wName);
-      const dst = ctx.persistent(`conv-packed-runtime:${node.outputs[0]}`, packedFloats * group, () => {});
+      const dst = ctx.planBuffer(packedFloats * group);
       packed = dst;
       repack = () => packGroups(w, dst);
     }

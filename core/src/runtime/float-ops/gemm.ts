@@ -47,7 +47,7 @@ export const gemmOp: FloatOp = {
         if (beta !== 1) {
           const betaPtr = uploadScalar(ctx, `gemm-beta:${node.outputs[0]}`, beta);
           const cRuntime = ctx.ptr(cName);
-          const scaledC = ctx.persistent(`gemm-c-scaled:${node.outputs[0]}`, count(cShape), () => {});
+          const scaledC = ctx.planBuffer(count(cShape));
           cPtr = scaledC;
           addC = () => k.binary("mul", cRuntime, cShape, betaPtr, [], scaledC, cShape);
         } else {

@@ -29,8 +29,14 @@ export interface CompileContext {
   ptr(name: string): number;
   /** True when the value lives on the host (non-float runtime values computed by host fallbacks). */
   isHostValue(name: string): boolean;
-  /** A persistent buffer of `floats` float32, shared by every plan and filled once by `fill`. */
+  /**
+   * A buffer of `floats` float32 derived from constants (packed weights, folded parameters), filled once
+   * by `fill` and shared by every plan under `key`. When the node reads shape-dependent constants the
+   * buffer belongs to the current plan instead.
+   */
   persistent(key: string, floats: number, fill: (ptr: number) => void): number;
+  /** A buffer owned by the current plan (kept across batches, freed with the plan), e.g. repacked runtime weights. */
+  planBuffer(floats: number): number;
   /** Scratch space for this step (contents undefined at step start; shared between steps). */
   scratch(floats: number): ScratchRef;
   /** Host tensors for host-fallback ops (reads copy float buffers out of WASM). */
