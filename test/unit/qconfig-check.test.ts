@@ -223,6 +223,13 @@ test("QS820 dtypes the kernels do not take", () => {
   check(wgt('"dtype": "qint8"'));
 });
 
+test("per-channel weights are fine on every backend, qnnpack included", () => {
+  for (const backend of ["x86", "fbgemm", "qnnpack", "onednn"]) {
+    check(wgt('"observer": "per_channel_minmax", "qscheme": "per_channel_symmetric"', backend));
+    check(wgt('"observer": "moving_average_per_channel_minmax", "qscheme": "per_channel_symmetric", "chAxis": 0', backend));
+  }
+});
+
 test("QS821 onednn needs symmetric weights", () => {
   check(wgt('"qscheme": «QS821"per_channel_affine"', "onednn"));
   check(wgt('"observer": "minmax", "qscheme": «QS821"per_tensor_affine"', "onednn"));

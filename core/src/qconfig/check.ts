@@ -331,6 +331,8 @@ type Level = "global" | "opType" | "node";
 interface Site {
   role: Role;
   level: Level;
+  /** How messages name the entry: "global", the op type, or `node "NAME"`. */
+  label: string;
   opType?: string;
   /** The "activation"/"weight" property. */
   prop: JsonPropertyNode;
@@ -350,7 +352,7 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
   const opDefaults = defaultOpTypeConfigs(backend);
   const sites: Site[] = [];
 
-  const collect = (entryNode: JsonValueNode | undefined, written: QConfigFile["global"] | null | undefined, level: Level, opType?: string) => {
+  const collect = (entryNode: JsonValueNode | undefined, written: QConfigFile["global"] | null | undefined, level: Level, label: string, opType?: string) => {
     if (entryNode?.type !== "object" || !written) return;
     for (const role of ["activation", "weight"] as const) {
       const prop = propertyOf(entryNode, role);
@@ -376,7 +378,7 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
           baseName = `opTypes.${opType}`;
         }
       }
-      sites.push({ role, level, opType, prop, obj: prop.value, written: written[role] ?? {}, base, baseName });
+      sites.push({ role, level, label, opType, prop, obj: prop.value, written: written[role] ?? {}, base, baseName });
     }
   };
 
@@ -385,7 +387,7 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
   const presentOpTypes = new Set(modelOpTypes.values());
   const modelName = options.model ? options.model.file.split(/[\\/]/).pop() : undefined;
 
-  collect(propertyOf(root, "global")?.value, file.global, "global");
+  collect(propertyOf(root, "global")?.value, file.global, "global", "global");
   const opTypesNode = propertyOf(root, "opTypes")?.value;
   if (opTypesNode?.type === "object") {
     for (const p of opTypesNode.properties) {
@@ -393,7 +395,7 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
       if (options.model && (KNOWN_OP_TYPES as readonly string[]).includes(op) && !presentOpTypes.has(op)) {
         ctx.report("QS842", "information", `${modelName} has no ${op} nodes: this entry applies to nothing`, p.key.offset, p.key.length);
       }
-      collect(p.value, file.opTypes?.[op], "opType", op);
+      collect(p.value, file.opTypes?.[op], "opType", op, op);
     }
   }
   const nodesNode = propertyOf(root, "nodes")?.value;
@@ -412,7 +414,7 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
           s ? [{ title: `Rename to "${s}"`, edits: [ctx.replace(p.key, JSON.stringify(s))] }] : undefined,
         );
       }
-      collect(p.value, file.nodes?.[name], "node", opType);
+      collect(p.value, file.nodes?.[name], "node", `node "${name}"`, opType);
     }
   }
   for (const site of sites) checkSite(ctx, site, backend);
@@ -436,7 +438,7 @@ function checkSite(ctx: Context, site: Site, backend: Backend): void {
     return site.prop.key;
   };
   const inherited = (k: keyof ObserverConfig) => (written[k] === undefined ? ` (inherited from ${site.baseName})` : "");
-  const where = site.level === "global" ? `global ${role}` : site.level === "opType" ? `${site.opType} ${role}` : `node ${role}`;
+  const where = `${site.label} ${role}`;
   const setValueFix = (k: keyof ObserverConfig, valueText: string, title: string): Fix[] => {
     const p = field(k);
     if (p?.value) return [{ title, edits: [ctx.replace(p.value, valueText)] }];
