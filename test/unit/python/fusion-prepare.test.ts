@@ -200,3 +200,35 @@ test("near misses: submodules built in a helper method, chosen conditionally, or
     QS2,
   );
 });
+
+test("QS208, QS209, QS210: prepare_fx without example_inputs, convert_fx of an unprepared model, unknown backends", async () => {
+  await checkMarked(
+    py`
+      import torch
+      import torch.nn as nn
+      from torch.ao.quantization import get_default_qconfig, get_default_qconfig_mapping
+      from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx
+
+
+      class M(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.fc = nn.Linear(4, 4)
+
+          def forward(self, x):
+              return self.fc(x)
+
+
+      torch.backends.quantized.engine = "fbgem"  # expect: QS210 error
+      qc = get_default_qconfig("arm")  # expect: QS210 error
+      mapping = get_default_qconfig_mapping("x86")
+      p = prepare_fx(M().eval(), mapping)  # expect: QS208 error
+      ok = prepare_fx(M().eval(), mapping, example_inputs=(torch.randn(1, 4),))
+      ok(torch.randn(1, 4))
+      q = convert_fx(ok)
+      bad = convert_fx(M().eval())  # expect: QS209 error
+      torch.backends.quantized.engine = "qnnpack"
+    `,
+    QS2,
+  );
+});

@@ -5,7 +5,8 @@ import type { Fix } from "../../diagnostics";
 import { findSubmodule, kindName, type ClassInfo } from "../model";
 import { fuseGroups, type ModelObj } from "../flow";
 import { FUSION_PATTERNS, findFusionPattern } from "../torch-knowledge";
-import { callArgs, unparen, type PyNode } from "../syntax";
+import { callArgs, stringValue, unparen, type PyNode } from "../syntax";
+import { quantApi } from "../names";
 import type { RuleContext, RuleFamily } from "./registry";
 
 export const fusionPrepareFamily: RuleFamily = {
@@ -18,8 +19,12 @@ export const fusionPrepareFamily: RuleFamily = {
     { code: "QS205", name: "result-discarded", severity: "warning", summary: "The model returned by prepare/convert (inplace=False) is thrown away." },
     { code: "QS206", name: "convert-without-prepare", severity: "warning", summary: "convert on a model that was never prepared: nothing is quantized." },
     { code: "QS207", name: "prepare-without-qconfig", severity: "warning", summary: "prepare on a model with no qconfig: no observers are inserted." },
+    { code: "QS208", name: "prepare-fx-without-example-inputs", severity: "error", summary: "prepare_fx / prepare_qat_fx called without example_inputs." },
+    { code: "QS209", name: "convert-fx-of-unprepared-model", severity: "error", summary: "convert_fx on a model that did not come from prepare_fx / prepare_qat_fx." },
+    { code: "QS210", name: "unknown-backend", severity: "error", summary: "A quantized engine or qconfig backend name PyTorch does not know." },
   ],
   check(ctx) {
+    checkBackendNames(ctx);
     for (const e of ctx.flow.events) {
       if (e.k === "fuse") checkFuse(ctx, e.call, e.model, e.lists, e.qat, e.modelArg);
       else if (e.k === "prepare") {
@@ -33,6 +38,17 @@ export const fusionPrepareFamily: RuleFamily = {
           );
         }
         if (e.discarded) discarded(ctx, e.call, e.api, e.modelArg);
+        if (e.api === "prepare_fx" || e.api === "prepare_qat_fx") {
+          const args = callArgs(e.call);
+          if (args.positional.length < 3 && !args.keyword.has("example_inputs") && args.splat.length === 0) {
+            ctx.report(
+              "QS208",
+              e.call,
+              `${e.api} needs example_inputs (a tuple of sample inputs) since PyTorch 1.13: PyTorch raises ` +
+                `"TypeError: ${e.api}() missing 1 required positional argument: 'example_inputs'". Pass e.g. (torch.randn(1, 3, 224, 224),).`,
+            );
+          }
+        }
         const untrackedQconfig = ctx.flow.events.some((x) => x.k === "qconfig" && !x.model);
         if ((e.api === "prepare" || e.api === "prepare_qat") && e.model.qconfigs.size === 0 && !untrackedQconfig) {
           ctx.report(
@@ -42,6 +58,20 @@ export const fusionPrepareFamily: RuleFamily = {
               `(PyTorch only warns "None of the submodule got qconfig applied"). Set model.qconfig = get_default_qconfig("x86") (or the QAT variant) before ${e.api}.`,
           );
         }
+      } else if (e.k === "convert" && (e.api === "convert_fx" || e.api === "convert_to_reference_fx") && !e.before.stage.startsWith("fx-") && e.before.stage !== "traced") {
+        ctx.report(
+          "QS209",
+          e.call,
+          `${e.api} needs the GraphModule returned by prepare_fx / prepare_qat_fx, but this model was never prepared with FX: ` +
+            `PyTorch raises "ValueError: input model must be a GraphModule". Pass the result of prepare_fx.`,
+        );
+      } else if (e.k === "engine" && !ENGINES.has(e.value)) {
+        ctx.report(
+          "QS210",
+          e.node,
+          `"${e.value}" is not a quantized engine: PyTorch raises "RuntimeError: quantized engine ${e.value} is not supported". ` +
+            `Use one of ${[...ENGINES].filter((x) => x !== "none").join(", ")} (see torch.backends.quantized.supported_engines).`,
+        );
       } else if (e.k === "convert" && e.api === "convert") {
         if (e.discarded) {
           const arg = callArgs(e.call).positional[0];
@@ -59,6 +89,30 @@ export const fusionPrepareFamily: RuleFamily = {
     }
   },
 };
+
+const ENGINES = new Set(["x86", "fbgemm", "qnnpack", "onednn", "none"]);
+const BACKENDS = new Set(["x86", "fbgemm", "qnnpack", "onednn"]);
+const BACKEND_FUNCTIONS = new Set(["get_default_qconfig", "get_default_qat_qconfig", "get_default_qconfig_mapping", "get_default_qat_qconfig_mapping"]);
+
+function checkBackendNames(ctx: RuleContext): void {
+  for (const s of ctx.file.statements) {
+    if (!s.text.includes("get_default_q")) continue;
+    for (const call of s.type === "call" ? [s] : s.descendantsOfType("call")) {
+      const api = quantApi(ctx.file.names.resolve(call.child("function")));
+      if (!api || !BACKEND_FUNCTIONS.has(api)) continue;
+      const args = callArgs(call);
+      const node = args.positional[0] ?? args.keyword.get("backend");
+      const value = stringValue(unparen(node));
+      if (!node || value === undefined || BACKENDS.has(value)) continue;
+      ctx.report(
+        "QS210",
+        node,
+        `"${value}" is not a quantization backend: ${api} raises "AssertionError: backend: ${value} not supported. backend must be one of ` +
+          `['fbgemm', 'x86', 'qnnpack', 'onednn']".`,
+      );
+    }
+  }
+}
 
 function discarded(ctx: RuleContext, call: PyNode, api: string, modelArg: PyNode | undefined): void {
   const arg = unparen(modelArg);
