@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { onnx } from "onnx-proto";
 import { readModel } from "../../core/src/onnx/read";
 import { writeModel, writeModelWithExternalData } from "../../core/src/onnx/write";
 import { readModelFile } from "../../core/src/node/read-model";
@@ -150,6 +151,15 @@ test("nodes written out of order are read back in topological order", () => {
     outputs: ["Y"],
   });
   assert.deepEqual(readModel(writeModel(m)).graph.nodes.map((n) => n.opType), ["Relu", "Sigmoid"]);
+});
+
+test("non-tensor graph values (sequences, maps) are refused", () => {
+  const bytes = onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 17 }],
+    graph: { name: "g", input: [{ name: "s", type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } } }], output: [{ name: "s" }] },
+  }).finish();
+  checkError(() => readModel(bytes, { file: "seq.onnx" }), /seq\.onnx: value 's' has a sequence type; only tensors are supported/);
 });
 
 test("tensors whose data does not match their shape are refused", () => {

@@ -134,6 +134,10 @@ function readValueInfo(v: onnx.IValueInfoProto): ValueInfo {
   const info: ValueInfo = { name };
   if (v.docString) info.docString = v.docString;
   const tt = v.type?.tensorType;
+  const kind = v.type ? (v.type as onnx.TypeProto).value : undefined;
+  if (kind && kind !== "tensorType") {
+    throw new InputError(`value '${name}' has a ${kind.replace(/Type$/, "")} type; only tensors are supported`);
+  }
   if (tt) {
     const dtype = dtypeFromOnnx(tt.elemType ?? 0);
     if (dtype) {
