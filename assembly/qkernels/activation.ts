@@ -10,8 +10,8 @@
 //   libm. We build one table per path (util/lut.ts applies each to its part of the loop). Sleef's
 //   expf/tanhf (1-ulp) are replaced by the correctly rounded value; the integers can differ only
 //   where the float result sits within an ulp of a rounding tie.
-// Kernels that take `scratch` need 512 bytes there; `loopStep` is ATen's vectorized-loop step
-// (util/lut.ts: 64 for AVX2, 128 for AVX512; unused for qnnpack).
+// Kernels that take `scratch` need 512 bytes there; `loopStep` and `chunk` describe ATen's loop
+// (util/lut.ts: its vectorized step, and the per-thread chunk length or 0; unused for qnnpack).
 import { ENGINE_QNNPACK } from "../util/engine";
 import { fmaF32, quantizeU8, lrintF32, clampU8 } from "../util/float-exact";
 import { applyLutU8, applySplitLutU8 } from "../util/lut";
@@ -62,6 +62,7 @@ export function qhardswish_u8(
   outZp: i32,
   engine: i32,
   loopStep: i32,
+  chunk: i32,
   scratch: usize,
 ): void {
   const s = <f32>inScale;
@@ -83,7 +84,7 @@ export function qhardswish_u8(
     store<u8>(scratch + <usize>i, <u8>quantizeU8(hardswishF32(fmaF32(s, <f32>i, premul)), vecInv, outZp));
     store<u8>(scratch + 256 + <usize>i, <u8>quantizeU8(hardswishF32(s * <f32>(i - inZp)), tailInv, outZp));
   }
-  applySplitLutU8(src, dst, n, scratch, scratch + 256, loopStep);
+  applySplitLutU8(src, dst, n, scratch, scratch + 256, loopStep, chunk);
 }
 
 // ---- sigmoid ---------------------------------------------------------------------------------
@@ -99,6 +100,7 @@ export function qsigmoid_u8(
   outZp: i32,
   engine: i32,
   loopStep: i32,
+  chunk: i32,
   scratch: usize,
 ): i32 {
   const s = <f32>inScale;
@@ -123,14 +125,14 @@ export function qsigmoid_u8(
     store<u8>(scratch + <usize>i, <u8>quantizeU8(vecY, vecInv, outZp));
     store<u8>(scratch + 256 + <usize>i, <u8>quantizeU8(tailY, tailInv, outZp));
   }
-  applySplitLutU8(src, dst, n, scratch, scratch + 256, loopStep);
+  applySplitLutU8(src, dst, n, scratch, scratch + 256, loopStep, chunk);
   return 0;
 }
 
 // ---- tanh ------------------------------------------------------------------------------------
 
 /** tanh into PyTorch's fixed quint8 output (2/256, 128). */
-export function qtanh_u8(src: usize, dst: usize, n: i32, inScale: f64, inZp: i32, engine: i32, loopStep: i32, scratch: usize): void {
+export function qtanh_u8(src: usize, dst: usize, n: i32, inScale: f64, inZp: i32, engine: i32, loopStep: i32, chunk: i32, scratch: usize): void {
   const s = <f32>inScale;
   if (engine == ENGINE_QNNPACK) {
     for (let i = 0; i < 256; i++) {
@@ -149,7 +151,7 @@ export function qtanh_u8(src: usize, dst: usize, n: i32, inScale: f64, inZp: i32
     store<u8>(scratch + <usize>i, <u8>quantizeU8(<f32>Math.tanh(<f64>vecX), inv, 128));
     store<u8>(scratch + 256 + <usize>i, <u8>quantizeU8(<f32>Math.tanh(<f64>tailX), inv, 128));
   }
-  applySplitLutU8(src, dst, n, scratch, scratch + 256, loopStep);
+  applySplitLutU8(src, dst, n, scratch, scratch + 256, loopStep, chunk);
 }
 
 // ---- leaky_relu ------------------------------------------------------------------------------
@@ -166,6 +168,7 @@ export function qleaky_relu_u8(
   outZp: i32,
   engine: i32,
   loopStep: i32,
+  chunk: i32,
   scratch: usize,
 ): i32 {
   const slope = <f32>negativeSlope;
@@ -194,6 +197,6 @@ export function qleaky_relu_u8(
     store<u8>(scratch + <usize>i, <u8>quantizeU8(vy, inv, outZp));
     store<u8>(scratch + 256 + <usize>i, <u8>quantizeU8(ty, inv, outZp));
   }
-  applySplitLutU8(src, dst, n, scratch, scratch + 256, loopStep);
+  applySplitLutU8(src, dst, n, scratch, scratch + 256, loopStep, chunk);
   return 0;
 }

@@ -176,6 +176,7 @@ export function qadd_u8(
   relu: i32,
   engine: i32,
   loopStep: i32,
+  chunk: i32,
   scratch: usize,
 ): i32 {
   if (engine == ENGINE_QNNPACK) {
@@ -188,14 +189,17 @@ export function qadd_u8(
   fillDequantTables(vecA, tailA, <f32>aScale, aZp);
   fillDequantTables(vecB, tailB, <f32>bScale, bZp);
   const inv: f32 = <f32>1.0 / <f32>outScale;
-  const span = vectorSpan(n, loopStep);
-  if (span >= PAIR_TABLE_MIN) {
-    fillAddPairTable(scratch + 4096, vecA, vecB, inv, outZp, relu != 0);
-    applyPairTable(a, b, out, 0, span, scratch + 4096);
-  } else {
-    addRange(a, b, out, 0, span, vecA, vecB, inv, outZp, relu != 0);
+  const useTable = n >= PAIR_TABLE_MIN;
+  if (useTable) fillAddPairTable(scratch + 4096, vecA, vecB, inv, outZp, relu != 0);
+  // ATen's loop, once or per thread chunk: vectorized body, then scalar tail.
+  const step = chunk > 0 ? chunk : n;
+  for (let start = 0; start < n; start += step) {
+    const end = min<i32>(n, start + step);
+    const bodyEnd = start + vectorSpan(end - start, loopStep);
+    if (useTable) applyPairTable(a, b, out, start, bodyEnd, scratch + 4096);
+    else addRange(a, b, out, start, bodyEnd, vecA, vecB, inv, outZp, relu != 0);
+    addRange(a, b, out, bodyEnd, end, tailA, tailB, inv, outZp, relu != 0);
   }
-  addRange(a, b, out, span, n, tailA, tailB, inv, outZp, relu != 0);
   return 0;
 }
 

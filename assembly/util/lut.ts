@@ -33,9 +33,18 @@ export function applyLutU8(src: usize, dst: usize, n: i32, lut: usize): void {
   for (; i < n; i++) store<u8>(dst + <usize>i, load<u8>(lut + <usize>load<u8>(src + <usize>i)));
 }
 
-/** Applies `vecLut` to the vectorized span of the loop and `tailLut` to the scalar remainder. */
-export function applySplitLutU8(src: usize, dst: usize, n: i32, vecLut: usize, tailLut: usize, loopStep: i32): void {
-  const span = vectorSpan(n, loopStep);
-  applyLutU8(src, dst, span, vecLut);
-  applyLutU8(src + <usize>span, dst + <usize>span, n - span, tailLut);
+/**
+ * Applies `vecLut` to the vectorized span of ATen's loop and `tailLut` to its scalar remainder. With
+ * several PyTorch threads, ATen runs the loop separately on chunks of `chunk` elements (0: one loop).
+ */
+export function applySplitLutU8(src: usize, dst: usize, n: i32, vecLut: usize, tailLut: usize, loopStep: i32, chunk: i32): void {
+  const step = chunk > 0 ? chunk : n;
+  for (let start = 0; start < n; start += step) {
+    const len = min<i32>(step, n - start);
+    const span = vectorSpan(len, loopStep);
+    const s = src + <usize>start;
+    const d = dst + <usize>start;
+    applyLutU8(s, d, span, vecLut);
+    applyLutU8(s + <usize>span, d + <usize>span, len - span, tailLut);
+  }
 }

@@ -98,6 +98,27 @@ test("with atenIsa avx512 the vectorized body steps 128 elements", async () => {
   }
 });
 
+test("with atenThreads, each thread chunk of ATen's loop ends in its own scalar tail", async () => {
+  const core = await loadCore();
+  const n = 100000; // 4 threads: ceil(100000 / 32768) = 4 chunks of 25000, each 24960 + a 40-element tail
+  const x = tensor([n], { scale: 0.09624824672937393, zeroPoint: 11 }, () => 75);
+  const outQ = { scale: 0.07948242591478848, zeroPoint: 134 };
+  const k = new QuantizedElementwiseKernels(core, { atenThreads: 4 });
+  assert.equal(k.atenChunk(n), 25000);
+  assert.equal(k.atenChunk(32767), 0);
+  const out = check(k, [x], n, ([t], o) => k.hardswish("x86", t, o, outQ));
+  for (let i = 0; i < n; i++) {
+    const expected = i % 25000 < 24960 ? 212 : 211;
+    if (out[i] !== expected) assert.fail(`element ${i}: ${out[i]}, expected ${expected}`);
+  }
+  k.dispose();
+  const single = new QuantizedElementwiseKernels(core);
+  const one = check(single, [x], n, ([t], o) => single.hardswish("x86", t, o, outQ));
+  assert.deepEqual([...new Set(one.subarray(0, 99968))], [212]);
+  assert.deepEqual([...new Set(one.subarray(99968))], [211]);
+  single.dispose();
+});
+
 test("batch_norm2d per-channel tables equal direct evaluation", async () => {
   const k = await kernels();
   const C = 5;

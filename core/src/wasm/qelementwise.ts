@@ -145,7 +145,15 @@ export type AtenIsa = "avx2" | "avx512";
 export interface QuantizedKernelOptions {
   /** Default "avx2". */
   atenIsa?: AtenIsa;
+  /**
+   * PyTorch's intra-op thread count (torch.get_num_threads()); default 1. ATen splits elementwise
+   * loops of 32768 elements or more into one chunk per thread, each with its own scalar tail.
+   */
+  atenThreads?: number;
 }
+
+/** ATen's at::internal::GRAIN_SIZE: TensorIterator loops below it run on one thread. */
+const ATEN_GRAIN_SIZE = 32768;
 
 /**
  * The kernels of one WasmCore instance. Holds one scratch block (lookup tables, 68 KiB); every
@@ -157,6 +165,7 @@ export class QuantizedElementwiseKernels {
   private readonly loopStep: number;
   /** Bytes per Vectorized<quint8> (qcat_nhwc_kernel's channel vectors). */
   private readonly vectorBytes: number;
+  private readonly atenThreads: number;
 
   constructor(
     readonly core: WasmCore,
@@ -166,7 +175,20 @@ export class QuantizedElementwiseKernels {
     if (isa !== "avx2" && isa !== "avx512") fail(`unknown ATen ISA '${String(isa)}' (avx2 or avx512)`);
     this.vectorBytes = isa === "avx512" ? 64 : 32;
     this.loopStep = 2 * this.vectorBytes;
+    const threads = options.atenThreads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) fail(`atenThreads must be a positive integer, got ${threads}`);
+    this.atenThreads = threads;
     this.scratch = core.alloc(SCRATCH_BYTES);
+  }
+
+  /**
+   * The chunk length ATen's OpenMP parallel_for gives each thread for an n-element loop (0: a single
+   * loop): min(threads, ceil(n / grain)) threads, ceil(n / threads) elements each.
+   */
+  atenChunk(n: number): number {
+    if (this.atenThreads === 1 || n < ATEN_GRAIN_SIZE) return 0;
+    const threads = Math.min(this.atenThreads, Math.ceil(n / ATEN_GRAIN_SIZE));
+    return Math.ceil(n / threads);
   }
 
   dispose(): void {
@@ -193,7 +215,7 @@ export class QuantizedElementwiseKernels {
     const n = this.binaryShape(a, b, relu ? "add_relu" : "add");
     checkQParams(outQ, "add output");
     const status = this.x.qadd_u8(
-      a.ptr, b.ptr, out, n, a.scale, a.zeroPoint, b.scale, b.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, ENGINE_ID[engine], this.loopStep, this.scratch,
+      a.ptr, b.ptr, out, n, a.scale, a.zeroPoint, b.scale, b.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, ENGINE_ID[engine], this.loopStep, this.atenChunk(n), this.scratch,
     );
     if (status !== 0) {
       fail(`qnnpack add: input/output scale ratios ${a.scale / outQ.scale} and ${b.scale / outQ.scale} must lie in [2^-14, 2^8)`);
@@ -242,15 +264,17 @@ export class QuantizedElementwiseKernels {
   hardswish(engine: Engine, x: QTensorRef, out: number, outQ: QParams): void {
     checkQParams(x, "hardswish input");
     checkQParams(outQ, "hardswish output");
-    this.x.qhardswish_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.scratch);
+    const n = elementCount(x.shape);
+    this.x.qhardswish_u8(x.ptr, out, n, x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.atenChunk(n), this.scratch);
   }
 
   /** torch.sigmoid on a quantized tensor gives SIGMOID_OUTPUT; quantized::sigmoid takes any output. */
   sigmoid(engine: Engine, x: QTensorRef, out: number, outQ: QParams = SIGMOID_OUTPUT): void {
     checkQParams(x, "sigmoid input");
     checkQParams(outQ, "sigmoid output");
+    const n = elementCount(x.shape);
     const status = this.x.qsigmoid_u8(
-      x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.scratch,
+      x.ptr, out, n, x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.atenChunk(n), this.scratch,
     );
     if (status !== 0) fail(`qnnpack sigmoid only supports output scale 1/256 and zero point 0, got (${outQ.scale}, ${outQ.zeroPoint})`);
   }
@@ -258,7 +282,8 @@ export class QuantizedElementwiseKernels {
   /** tanh; the output quantization is always TANH_OUTPUT. */
   tanh(engine: Engine, x: QTensorRef, out: number): QParams {
     checkQParams(x, "tanh input");
-    this.x.qtanh_u8(x.ptr, out, elementCount(x.shape), x.scale, x.zeroPoint, ENGINE_ID[engine], this.loopStep, this.scratch);
+    const n = elementCount(x.shape);
+    this.x.qtanh_u8(x.ptr, out, n, x.scale, x.zeroPoint, ENGINE_ID[engine], this.loopStep, this.atenChunk(n), this.scratch);
     return TANH_OUTPUT;
   }
 
@@ -266,8 +291,9 @@ export class QuantizedElementwiseKernels {
     checkQParams(x, "leaky_relu input");
     checkQParams(outQ, "leaky_relu output");
     if (!Number.isFinite(negativeSlope)) fail(`leaky_relu: negative_slope must be finite, got ${negativeSlope}`);
+    const n = elementCount(x.shape);
     const status = this.x.qleaky_relu_u8(
-      x.ptr, out, elementCount(x.shape), negativeSlope, x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.scratch,
+      x.ptr, out, n, negativeSlope, x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.loopStep, this.atenChunk(n), this.scratch,
     );
     if (status !== 0) {
       fail(`qnnpack leaky_relu needs a slope in (0, 1] and an input/output scale ratio in [2^-8, 2^8), got ${negativeSlope} and ${x.scale / outQ.scale}`);
