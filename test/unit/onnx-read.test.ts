@@ -84,6 +84,9 @@ test("external data: large tensors go to a side file and read back identically",
     fs.writeFileSync(path.join(dir, "cnn.weights"), written.externalData);
     const back = readModelFile(path.join(dir, "cnn.onnx"));
     assert.deepEqual(summary(back), summary(model));
+    // A truncated side file: one line with the sizes.
+    fs.writeFileSync(path.join(dir, "cnn.weights"), written.externalData.subarray(0, 5000));
+    checkError(() => readModelFile(path.join(dir, "cnn.onnx")), /cnn\.onnx: external data file 'cnn\.weights' is 5000 bytes, too short for \d+ bytes at offset \d+/);
     // Without the side file: one line naming the model and the missing file.
     fs.rmSync(path.join(dir, "cnn.weights"));
     checkError(() => readModelFile(path.join(dir, "cnn.onnx")), /cnn\.onnx: cannot read external data file 'cnn\.weights': no such file/);
