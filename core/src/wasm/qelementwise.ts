@@ -147,7 +147,8 @@ export interface QuantizedKernelOptions {
   atenIsa?: AtenIsa;
   /**
    * PyTorch's intra-op thread count (torch.get_num_threads()); default 1. ATen splits elementwise
-   * loops of 32768 elements or more into one chunk per thread, each with its own scalar tail.
+   * loops of 32768 elements or more into one chunk per thread, each with its own scalar tail
+   * (confirmed with PyTorch 1.13 on 4 threads).
    */
   atenThreads?: number;
 }
