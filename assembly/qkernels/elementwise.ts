@@ -3,7 +3,9 @@
 // x86 / fbgemm / onednn (ATen's QuantizedOpKernels.cpp, same code for all three):
 //   add: the vectorized lambda dequantizes with fmadd(scale, q, scale * -zp) (one f32 rounding), the
 //        scalar tail with scale * (q - zp); c = da + db, ReLU max(c, 0), then
-//        clamp(zp_out + nearbyint(c * (1.0f / (float)scale_out))).
+//        clamp(zp_out + nearbyint(c * (1.0f / (float)scale_out))). The FMA follows PyTorch 2.x's
+//        vec256_qint.h (vec::fmadd, unconditional); Debian's PyTorch 1.13 build rounds the product
+//        separately there, which changes a handful of (qa, qb) pairs per parameter set.
 //   mul: requantize_from_int: zp_out + lrintf((float)((qa - za) * (qb - zb)) * m),
 //        m = (sa * sb) * (1.0f / so) in f32; ReLU is max(q, zp_out) afterwards.
 // qnnpack add (pytorch_qnnp q8vadd, same sizes only): integer multipliers of a/out and b/out scaled
