@@ -55,6 +55,8 @@ export class PackedConv2d extends WasmAllocations {
    * symmetric (qconv.cpp, should_use_onednn_quant); otherwise on fbgemm.
    */
   readonly requantEngine: Engine;
+  /** Layout and scales the epilogue arrays currently hold; rewritten only when they change. */
+  private epiKey = "";
   private readonly bias: Float32Array | undefined;
 
   /** Packs `weights` ([OC][C/groups][KH][KW] int8) once; `bias` is float32. */
@@ -174,23 +176,27 @@ export class PackedConv2d extends WasmAllocations {
     checkQParams(q.outScale, q.outZeroPoint, "output");
     const g = this.geometry;
     const [oh, ow] = this.outputSize(h, w);
-    const consts = requantConstants(
-      this.requantEngine,
-      g.outChannels,
-      q.inScale,
-      this.weightScales,
-      this.bias,
-      q.outScale,
-    );
     const dense = reference || this.depthwise;
-    writeEpilogue(
-      this.core,
-      this.epi,
-      consts,
-      dense ? 1 : g.groups,
-      dense ? g.outChannels : this.og,
-      dense ? g.outChannels : this.np,
-    );
+    const key = `${dense ? "dense" : "packed"} ${q.inScale} ${q.outScale}`;
+    if (key !== this.epiKey) {
+      const consts = requantConstants(
+        this.requantEngine,
+        g.outChannels,
+        q.inScale,
+        this.weightScales,
+        this.bias,
+        q.outScale,
+      );
+      writeEpilogue(
+        this.core,
+        this.epi,
+        consts,
+        dense ? 1 : g.groups,
+        dense ? g.outChannels : this.og,
+        dense ? g.outChannels : this.np,
+      );
+      this.epiKey = key;
+    }
     let scratch = 0;
     let stride = 0;
     let blockRows = 0;

@@ -190,16 +190,27 @@ export class PackedLinear extends WasmAllocations {
     });
   }
 
+  /** Layout and scales the epilogue arrays currently hold; rewritten only when they change. */
+  private epiKey = "";
+
+  private setEpilogue(key: string, write: () => void): void {
+    if (key === this.epiKey) return;
+    write();
+    this.epiKey = key;
+  }
+
   private setRequant(q: LinearRequant): void {
     checkQParams(q.inScale, q.inZeroPoint, "input");
     checkQParams(q.outScale, q.outZeroPoint, "output");
-    writeEpilogue(
-      this.core,
-      this.epi,
-      requantConstants(this.engine, this.n, q.inScale, this.weightScales, this.bias, q.outScale),
-      1,
-      this.n,
-      this.np,
+    this.setEpilogue(`packed ${q.inScale} ${q.outScale}`, () =>
+      writeEpilogue(
+        this.core,
+        this.epi,
+        requantConstants(this.engine, this.n, q.inScale, this.weightScales, this.bias, q.outScale),
+        1,
+        this.n,
+        this.np,
+      ),
     );
     writeDesc(this.core, this.desc, {
       IN_ZP: q.inZeroPoint,
@@ -224,13 +235,15 @@ export class PackedLinear extends WasmAllocations {
   /** The scalar reference kernel on the same inputs (for tests and as a fallback). */
   runReference(input: number, output: number, m: number, q: LinearRequant): void {
     this.prepare(m, input, output, 0, 1);
-    writeEpilogue(
-      this.core,
-      this.epi,
-      requantConstants(this.engine, this.n, q.inScale, this.weightScales, this.bias, q.outScale),
-      1,
-      this.n,
-      this.n,
+    this.setEpilogue(`dense ${q.inScale} ${q.outScale}`, () =>
+      writeEpilogue(
+        this.core,
+        this.epi,
+        requantConstants(this.engine, this.n, q.inScale, this.weightScales, this.bias, q.outScale),
+        1,
+        this.n,
+        this.n,
+      ),
     );
     writeDesc(this.core, this.desc, {
       IN_ZP: q.inZeroPoint,
@@ -292,7 +305,9 @@ export class PackedLinear extends WasmAllocations {
       this.core.u8(inp, xq.length).set(xq);
       const threads = pool && !reference ? pool.threads : 1;
       this.prepare(m, inp, out, 1, threads);
-      writeEpilogue(this.core, this.epi, consts, 1, this.n, reference ? this.n : this.np);
+      this.setEpilogue(`dynamic ${reference ? "dense" : "packed"} ${qp.scale}`, () =>
+        writeEpilogue(this.core, this.epi, consts, 1, this.n, reference ? this.n : this.np),
+      );
       writeDesc(this.core, this.desc, { IN_ZP: qp.zeroPoint });
       if (reference) {
         writeDesc(this.core, this.desc, { WEIGHTS: this.raw });
