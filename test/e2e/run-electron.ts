@@ -1,14 +1,14 @@
 // Runs the extension-host suite in a desktop VS Code through @vscode/test-electron (runner process, any
 // Node >= 20), for machines that have VS Code installed: VSCODE_EXECUTABLE must name its binary, since this
 // runner never downloads one. Needs `npm run build` and `node .ci/vscode/build-e2e.mjs` (or `npm run test:e2e`
-// with VSCODE_EXECUTABLE set). Usage: VSCODE_EXECUTABLE=/usr/share/code/code node out/e2e/run-electron.js
+// with VSCODE_EXECUTABLE set). Usage: VSCODE_EXECUTABLE=/usr/share/code/code node .ci/vscode/out/run-electron.js
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runTests } from "@vscode/test-electron";
 import { prepareWorkspace } from "./harness/workspace";
 
-const root = path.resolve(__dirname, "../..");
+const root = path.resolve(__dirname, "../../..");
 
 async function main(): Promise<number> {
   const executable = process.env.VSCODE_EXECUTABLE;
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     return await runTests({
       vscodeExecutablePath: executable,
       extensionDevelopmentPath: root,
-      extensionTestsPath: path.join(root, "out/e2e/host/index.js"),
+      extensionTestsPath: path.join(root, ".ci/vscode/out/host/index.js"),
       extensionTestsEnv: { QUANTSCOPE_E2E_RESULTS: path.join(resultsDir, "host-results.json") },
       launchArgs: [
         workspace,

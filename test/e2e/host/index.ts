@@ -17,9 +17,9 @@ interface MochaInstance {
 }
 type MochaCtor = new (options: Record<string, unknown>) => MochaInstance;
 
-/** The repository root: this file is bundled to out/e2e/host/index.js. */
+/** The repository root: this file is bundled to .ci/vscode/out/host/index.js. */
 export function repoRoot(): string {
-  return path.resolve(__dirname, "../../..");
+  return path.resolve(__dirname, "../../../..");
 }
 
 function loadMocha(): MochaCtor {

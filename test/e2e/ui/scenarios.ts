@@ -29,6 +29,16 @@ const diagnosticsInEditor: Scenario = {
 const openReportInPanel: Scenario = {
   name: "open-report-panel-sqnr-chart",
   async run(wb) {
+    // The explorer's context menu on an .onnx file offers the model commands.
+    const explorer = wb.page.locator(".explorer-folders-view");
+    await explorer.locator('.monaco-list-row[aria-label="digits"]').click();
+    await explorer.locator('.monaco-list-row[aria-label="model.onnx"]').click({ button: "right" });
+    const menu = wb.page.locator(".context-view .monaco-menu");
+    for (const item of ["Quantize Model", "Calibrate Model", "Compare Float vs Int8"]) {
+      await menu.locator(".action-label", { hasText: item }).first().waitFor({ state: "visible", timeout: 30_000 });
+    }
+    await wb.page.keyboard.press("Escape");
+
     await wb.runCommand("QuantScope: Open Report");
     await wb.answerQuickPick("report to open", "digits-x86", "digits-x86.quantscope.json");
     const frame = await wb.webviewWith("#sqnr-chart");
