@@ -32,6 +32,11 @@ export interface ClassInfo {
   node: PyNode;
   nameNode: PyNode;
   isModule: boolean;
+  /**
+   * Some base class is defined outside this file (nn.Sequential, a torchvision model...): submodules and
+   * methods may come from it, so a name missing here may still exist.
+   */
+  opaque: boolean;
   base?: ClassInfo;
   submodules: Map<string, SubmoduleDef>;
   methods: Map<string, PyNode>;
@@ -140,14 +145,22 @@ function buildClass(def: PyNode, names: NameTable, classes: Map<string, ClassInf
   if (!nameNode) return undefined;
   const bases = def.child("superclasses")?.namedChildren ?? [];
   let isModule = false;
+  let opaque = false;
   let base: ClassInfo | undefined;
   for (const b of bases) {
     const resolved = names.resolve(b);
-    if (resolved === "torch.nn.Module" || resolved === "torch.nn.modules.module.Module") isModule = true;
     const local = resolved ? classes.get(resolved) : undefined;
-    if (local?.isModule) {
+    if (resolved === "torch.nn.Module" || resolved === "torch.nn.modules.module.Module") isModule = true;
+    else if (local?.isModule) {
       isModule = true;
       base = local;
+      opaque ||= local.opaque;
+    } else if (resolved && /^torch\.(ao\.)?nn\.[\w.]*[A-Z]\w*$/.test(resolved)) {
+      // nn.Sequential, nn.ModuleList, nn.Conv2d...: a module whose structure comes from PyTorch.
+      isModule = true;
+      opaque = true;
+    } else if (!local && b.type !== "keyword_argument" && resolved !== "object") {
+      opaque = true; // a base from another module: maybe an nn.Module we cannot see
     }
   }
   const info: ClassInfo = {
@@ -155,6 +168,7 @@ function buildClass(def: PyNode, names: NameTable, classes: Map<string, ClassInf
     node: def,
     nameNode,
     isModule,
+    opaque,
     base,
     submodules: new Map(base?.submodules ?? []),
     methods: new Map(base?.methods ?? []),
@@ -301,11 +315,16 @@ export function findSubmodule(cls: ClassInfo, path: string): SubmoduleDef | unde
   const parts = path.split(".");
   let subs: Map<string, SubmoduleDef> | undefined = cls.submodules;
   let found: SubmoduleDef | undefined;
+  let opaque = cls.opaque;
   for (const p of parts) {
     if (!subs) return null; // unknown structure below: cannot tell
     found = subs.get(p);
-    if (!found) return undefined;
-    if (found.kind.k === "user") subs = found.kind.cls.submodules;
+    if (!found) return opaque ? null : undefined;
+    opaque = false;
+    if (found.kind.k === "user") {
+      subs = found.kind.cls.submodules;
+      opaque = found.kind.cls.opaque;
+    }
     else if (found.kind.k === "container") subs = new Map(found.children.map((c) => [c.name, c]));
     else if (found.kind.k === "unknown") subs = undefined;
     else subs = new Map();

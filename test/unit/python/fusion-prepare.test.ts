@@ -232,3 +232,39 @@ test("QS208, QS209, QS210: prepare_fx without example_inputs, convert_fx of an u
     QS2,
   );
 });
+
+test("classes built on nn.Sequential or external bases: names we cannot see are not reported", async () => {
+  await checkMarked(
+    py`
+      import torch.nn as nn
+      import torch.ao.quantization as tq
+      from torchvision.models import ResNet
+
+
+      class ConvBNReLU(nn.Sequential):
+          def __init__(self, cin, cout):
+              super().__init__(nn.Conv2d(cin, cout, 3), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+      class Net(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.stem = ConvBNReLU(3, 8)
+
+          def forward(self, x):
+              return self.stem(x)
+
+
+      class MyResNet(ResNet):
+          def forward(self, x):
+              return self._forward_impl(x)
+
+
+      n = Net().eval()
+      tq.fuse_modules(n, [["stem.0", "stem.1", "stem.2"]], inplace=True)
+      tq.fuse_modules(n, [["stem.typo", "stem.1"]], inplace=True)
+      tq.fuse_modules(n, [["sterm", "stem"]], inplace=True)  # expect: QS201 error
+    `,
+    QS2,
+  );
+});
