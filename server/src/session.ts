@@ -108,6 +108,8 @@ export class Session {
 
   setPythonSupport(python: PythonSupport): void {
     this.python = python;
+    // Python results change for the same document versions: pull result ids must change too.
+    this.generation++;
     // Parse the Python documents already open.
     for (const d of this.docs.values()) {
       if (d.snapshot.kind === "python" && !d.snapshot.python) {

@@ -286,6 +286,22 @@ test("Python: a corpus script gets the analyzer's diagnostics on the line PyTorc
   assert.equal(await c.stop(), 0);
 });
 
+test("pull mode: Python diagnostics arrive once the analyzer has loaded (result ids change with it)", async () => {
+  const c = await start({ pull: true });
+  const uri = fileUri(path.join(tmp, "pull.py"));
+  await c.open(uri, fs.readFileSync(sharedPath("corpus-dev", "dev_e04_fuse_typo.py"), "utf8"), "python");
+  let previousResultId: string | undefined;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const r = await c.request<DocumentDiagnosticReport>("textDocument/diagnostic", { textDocument: { uri }, previousResultId });
+    if (r.kind === "full" && r.items.length > 0) break;
+    if (r.kind === "full") previousResultId = r.resultId;
+    assert.ok(Date.now() < deadline, `no Python diagnostics by pull (last: ${JSON.stringify(r)}, refresh requests: ${c.refreshRequests})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(await c.stop(), 0);
+});
+
 test("Python: a script PyTorch runs cleanly gets no error diagnostics", async () => {
   const text = fs.readFileSync(sharedPath("corpus-dev", "dev_ok01_seed_dynamic.py"), "utf8");
   const uri = fileUri(path.join(tmp, "ok.py"));
