@@ -230,21 +230,7 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
         dget(desc, D_OUT_HI),
         tmp,
       );
-      // Scatter the [rows][og] tile into NCHW, one output channel at a time (contiguous pixels).
-      for (let o = 0; o < og; o++) {
-        const ch = g * og + o;
-        let mm = rb;
-        const end = rb + rows;
-        while (mm < end) {
-          const n = mm / ohw;
-          const pix = mm - n * ohw;
-          const run = min(end - mm, ohw - pix);
-          const dst = output + (<usize>(n * oc + ch) * ohw) + pix;
-          const src = tmp + <usize>(mm - rb) * np + o;
-          for (let q = 0; q < run; q++) store<u8>(dst + q, load<u8>(src + <usize>q * np));
-          mm += run;
-        }
-      }
+      scatterNCHW(tmp, np, rb, rows, og, g * og, oc, ohw, output);
     }
   }
 }
@@ -353,5 +339,199 @@ function implicitGemmBlock(desc: usize, g: i32, rb: i32, rows: i32, w: usize, ou
       if (live > 2) storeTileRow(c20, c21, 0, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 2 * np);
       if (live > 3) storeTileRow(c30, c31, 0, bint, ea, ebf, ecc, off, zp, loZ, hiZ, d + 3 * np);
     }
+  }
+}
+
+/**
+ * Writes the [rows][og] uint8 tile at `tmp` (row stride np) to NCHW output channels ch0.. ch0+og-1 for
+ * GEMM rows rb.. rb+rows-1 (row = image * ohw + pixel). Blocks of 16 pixels x 16 channels inside one
+ * image go through a 16x16 byte transpose (4 rounds of interleaving rows i and i+8) and 16-byte
+ * stores; ragged edges are copied byte by byte.
+ */
+function scatterNCHW(tmp: usize, np: i32, rb: i32, rows: i32, og: i32, ch0: i32, oc: i32, ohw: i32, output: usize): void {
+  const npu = <usize>np;
+  let r = 0;
+  while (r < rows) {
+    const mm = rb + r;
+    const n = mm / ohw;
+    const pix = mm - n * ohw;
+    const run = min(rows - r, ohw - pix);
+    const full = run & ~15;
+    const outImage = output + <usize>(n * oc + ch0) * ohw + pix;
+    const src = tmp + <usize>r * npu;
+    let o = 0;
+    for (; o + 16 <= og; o += 16) {
+      for (let q = 0; q < full; q += 16) {
+        const s0 = src + <usize>q * npu + o;
+        let v0 = v128.load(s0);
+        let v1 = v128.load(s0 + 1 * npu);
+        let v2 = v128.load(s0 + 2 * npu);
+        let v3 = v128.load(s0 + 3 * npu);
+        let v4 = v128.load(s0 + 4 * npu);
+        let v5 = v128.load(s0 + 5 * npu);
+        let v6 = v128.load(s0 + 6 * npu);
+        let v7 = v128.load(s0 + 7 * npu);
+        let v8 = v128.load(s0 + 8 * npu);
+        let v9 = v128.load(s0 + 9 * npu);
+        let v10 = v128.load(s0 + 10 * npu);
+        let v11 = v128.load(s0 + 11 * npu);
+        let v12 = v128.load(s0 + 12 * npu);
+        let v13 = v128.load(s0 + 13 * npu);
+        let v14 = v128.load(s0 + 14 * npu);
+        let v15 = v128.load(s0 + 15 * npu);
+        const t0_0 = i8x16.shuffle(v0, v8, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t0_1 = i8x16.shuffle(v0, v8, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t0_2 = i8x16.shuffle(v1, v9, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t0_3 = i8x16.shuffle(v1, v9, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t0_4 = i8x16.shuffle(v2, v10, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t0_5 = i8x16.shuffle(v2, v10, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t0_6 = i8x16.shuffle(v3, v11, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t0_7 = i8x16.shuffle(v3, v11, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t0_8 = i8x16.shuffle(v4, v12, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t0_9 = i8x16.shuffle(v4, v12, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t0_10 = i8x16.shuffle(v5, v13, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t0_11 = i8x16.shuffle(v5, v13, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t0_12 = i8x16.shuffle(v6, v14, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t0_13 = i8x16.shuffle(v6, v14, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t0_14 = i8x16.shuffle(v7, v15, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t0_15 = i8x16.shuffle(v7, v15, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        v0 = t0_0;
+        v1 = t0_1;
+        v2 = t0_2;
+        v3 = t0_3;
+        v4 = t0_4;
+        v5 = t0_5;
+        v6 = t0_6;
+        v7 = t0_7;
+        v8 = t0_8;
+        v9 = t0_9;
+        v10 = t0_10;
+        v11 = t0_11;
+        v12 = t0_12;
+        v13 = t0_13;
+        v14 = t0_14;
+        v15 = t0_15;
+        const t1_0 = i8x16.shuffle(v0, v8, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t1_1 = i8x16.shuffle(v0, v8, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t1_2 = i8x16.shuffle(v1, v9, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t1_3 = i8x16.shuffle(v1, v9, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t1_4 = i8x16.shuffle(v2, v10, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t1_5 = i8x16.shuffle(v2, v10, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t1_6 = i8x16.shuffle(v3, v11, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t1_7 = i8x16.shuffle(v3, v11, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t1_8 = i8x16.shuffle(v4, v12, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t1_9 = i8x16.shuffle(v4, v12, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t1_10 = i8x16.shuffle(v5, v13, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t1_11 = i8x16.shuffle(v5, v13, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t1_12 = i8x16.shuffle(v6, v14, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t1_13 = i8x16.shuffle(v6, v14, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t1_14 = i8x16.shuffle(v7, v15, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t1_15 = i8x16.shuffle(v7, v15, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        v0 = t1_0;
+        v1 = t1_1;
+        v2 = t1_2;
+        v3 = t1_3;
+        v4 = t1_4;
+        v5 = t1_5;
+        v6 = t1_6;
+        v7 = t1_7;
+        v8 = t1_8;
+        v9 = t1_9;
+        v10 = t1_10;
+        v11 = t1_11;
+        v12 = t1_12;
+        v13 = t1_13;
+        v14 = t1_14;
+        v15 = t1_15;
+        const t2_0 = i8x16.shuffle(v0, v8, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t2_1 = i8x16.shuffle(v0, v8, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t2_2 = i8x16.shuffle(v1, v9, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t2_3 = i8x16.shuffle(v1, v9, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t2_4 = i8x16.shuffle(v2, v10, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t2_5 = i8x16.shuffle(v2, v10, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t2_6 = i8x16.shuffle(v3, v11, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t2_7 = i8x16.shuffle(v3, v11, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t2_8 = i8x16.shuffle(v4, v12, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t2_9 = i8x16.shuffle(v4, v12, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t2_10 = i8x16.shuffle(v5, v13, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t2_11 = i8x16.shuffle(v5, v13, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t2_12 = i8x16.shuffle(v6, v14, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t2_13 = i8x16.shuffle(v6, v14, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t2_14 = i8x16.shuffle(v7, v15, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t2_15 = i8x16.shuffle(v7, v15, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        v0 = t2_0;
+        v1 = t2_1;
+        v2 = t2_2;
+        v3 = t2_3;
+        v4 = t2_4;
+        v5 = t2_5;
+        v6 = t2_6;
+        v7 = t2_7;
+        v8 = t2_8;
+        v9 = t2_9;
+        v10 = t2_10;
+        v11 = t2_11;
+        v12 = t2_12;
+        v13 = t2_13;
+        v14 = t2_14;
+        v15 = t2_15;
+        const t3_0 = i8x16.shuffle(v0, v8, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t3_1 = i8x16.shuffle(v0, v8, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t3_2 = i8x16.shuffle(v1, v9, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t3_3 = i8x16.shuffle(v1, v9, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t3_4 = i8x16.shuffle(v2, v10, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t3_5 = i8x16.shuffle(v2, v10, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t3_6 = i8x16.shuffle(v3, v11, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t3_7 = i8x16.shuffle(v3, v11, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t3_8 = i8x16.shuffle(v4, v12, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t3_9 = i8x16.shuffle(v4, v12, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t3_10 = i8x16.shuffle(v5, v13, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t3_11 = i8x16.shuffle(v5, v13, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t3_12 = i8x16.shuffle(v6, v14, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t3_13 = i8x16.shuffle(v6, v14, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const t3_14 = i8x16.shuffle(v7, v15, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const t3_15 = i8x16.shuffle(v7, v15, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        v0 = t3_0;
+        v1 = t3_1;
+        v2 = t3_2;
+        v3 = t3_3;
+        v4 = t3_4;
+        v5 = t3_5;
+        v6 = t3_6;
+        v7 = t3_7;
+        v8 = t3_8;
+        v9 = t3_9;
+        v10 = t3_10;
+        v11 = t3_11;
+        v12 = t3_12;
+        v13 = t3_13;
+        v14 = t3_14;
+        v15 = t3_15;
+        const d = outImage + <usize>o * ohw + q;
+        v128.store(d, v0);
+        v128.store(d + 1 * <usize>ohw, v1);
+        v128.store(d + 2 * <usize>ohw, v2);
+        v128.store(d + 3 * <usize>ohw, v3);
+        v128.store(d + 4 * <usize>ohw, v4);
+        v128.store(d + 5 * <usize>ohw, v5);
+        v128.store(d + 6 * <usize>ohw, v6);
+        v128.store(d + 7 * <usize>ohw, v7);
+        v128.store(d + 8 * <usize>ohw, v8);
+        v128.store(d + 9 * <usize>ohw, v9);
+        v128.store(d + 10 * <usize>ohw, v10);
+        v128.store(d + 11 * <usize>ohw, v11);
+        v128.store(d + 12 * <usize>ohw, v12);
+        v128.store(d + 13 * <usize>ohw, v13);
+        v128.store(d + 14 * <usize>ohw, v14);
+        v128.store(d + 15 * <usize>ohw, v15);
+      }
+    }
+    // Ragged pixels of the full channel blocks, then the remaining channels.
+    for (let oo = 0; oo < og; oo++) {
+      const q0 = oo < o ? full : 0;
+      const d = outImage + <usize>oo * ohw;
+      for (let q = q0; q < run; q++) store<u8>(d + q, load<u8>(src + <usize>q * npu + oo));
+    }
+    r += run;
   }
 }
