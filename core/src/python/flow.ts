@@ -243,7 +243,19 @@ class FlowWalker {
   }
 
   /** Evaluates an expression for its effect on the flow; returns what it is when we track it. */
+  private exprDepth = 0;
+
   private expr(node: PyNode | undefined, scope: Scope, statement = false): Binding | undefined {
+    if (this.exprDepth > 400) return undefined; // generated, very deep expressions
+    this.exprDepth++;
+    try {
+      return this.exprNode(node, scope, statement);
+    } finally {
+      this.exprDepth--;
+    }
+  }
+
+  private exprNode(node: PyNode | undefined, scope: Scope, statement: boolean): Binding | undefined {
     const n = unparen(node);
     if (!n) return undefined;
     if (n.type === "identifier") return this.lookup(n.text, scope);

@@ -81,6 +81,7 @@ interface Frame {
 }
 
 const MAX_DEPTH = 8;
+const MAX_EXPR_DEPTH = 400;
 
 export class Interpreter {
   private depth = 0;
@@ -357,7 +358,20 @@ export class Interpreter {
 
   // ---- expressions -------------------------------------------------------------------------------
 
+  private evalDepth = 0;
+
   eval(node: PyNode | undefined, frame: Frame): Val {
+    // Very deep expressions (generated code) are not analyzed rather than overflowing the stack.
+    if (this.evalDepth > MAX_EXPR_DEPTH) return UNKNOWN;
+    this.evalDepth++;
+    try {
+      return this.evalNode(node, frame);
+    } finally {
+      this.evalDepth--;
+    }
+  }
+
+  private evalNode(node: PyNode | undefined, frame: Frame): Val {
     const n = unparen(node);
     if (!n) return UNKNOWN;
     switch (n.type) {

@@ -61,13 +61,12 @@ export class PyNode {
   /** Every descendant of this type, in document order. */
   descendantsOfType(type: string): PyNode[] {
     const out: PyNode[] = [];
-    const visit = (n: PyNode) => {
-      for (const c of n.children) {
-        if (c.type === type) out.push(c);
-        visit(c);
-      }
-    };
-    visit(this);
+    const stack: PyNode[] = [...this.children].reverse();
+    while (stack.length) {
+      const n = stack.pop() as PyNode;
+      if (n.type === type) out.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as PyNode);
+    }
     return out;
   }
 
@@ -84,31 +83,47 @@ export class PyNode {
 /** Punctuation tokens that carry no meaning for the analysis and are not kept. */
 const DROPPED_TOKENS = new Set(["(", ")", "[", "]", "{", "}", ",", ":", ".", "=", ";", "\n"]);
 
+/** Converts the node under the cursor and its subtree (iteratively: expressions can nest deeply). */
 function convertAt(cursor: TreeCursor, source: string, unit: Unit, baseRow: number): PyNode {
-  const s = cursor.startPosition;
-  const e = cursor.endPosition;
-  if (cursor.nodeType === "comment") unit.comments.push({ row: s.row - baseRow, text: source.slice(cursor.startIndex, cursor.endIndex) });
-  const node = new PyNode(
-    cursor.nodeType,
-    cursor.nodeIsNamed,
-    cursor.currentFieldName,
-    source.slice(cursor.startIndex, cursor.endIndex),
-    unit,
-    s.row - baseRow,
-    s.column,
-    e.row - baseRow,
-    e.column,
-  );
-  if (cursor.gotoFirstChild()) {
-    do {
-      if (!cursor.nodeIsNamed && DROPPED_TOKENS.has(cursor.nodeType)) continue;
-      const child = convertAt(cursor, source, unit, baseRow);
-      child.parent = node;
-      node.children.push(child);
-    } while (cursor.gotoNextSibling());
-    cursor.gotoParent();
+  const make = (): PyNode => {
+    const s = cursor.startPosition;
+    const e = cursor.endPosition;
+    if (cursor.nodeType === "comment") unit.comments.push({ row: s.row - baseRow, text: source.slice(cursor.startIndex, cursor.endIndex) });
+    return new PyNode(
+      cursor.nodeType,
+      cursor.nodeIsNamed,
+      cursor.currentFieldName,
+      source.slice(cursor.startIndex, cursor.endIndex),
+      unit,
+      s.row - baseRow,
+      s.column,
+      e.row - baseRow,
+      e.column,
+    );
+  };
+  const root = make();
+  const stack: PyNode[] = [root];
+  // Depth-first with the cursor: descend when possible, else move to the next sibling or climb.
+  if (!cursor.gotoFirstChild()) return root;
+  for (;;) {
+    const parent = stack[stack.length - 1] as PyNode;
+    let descended = false;
+    if (cursor.nodeIsNamed || !DROPPED_TOKENS.has(cursor.nodeType)) {
+      const child = make();
+      child.parent = parent;
+      parent.children.push(child);
+      if (cursor.gotoFirstChild()) {
+        stack.push(child);
+        descended = true;
+      }
+    }
+    if (descended) continue;
+    while (!cursor.gotoNextSibling()) {
+      cursor.gotoParent();
+      stack.pop();
+      if (stack.length === 0) return root;
+    }
   }
-  return node;
 }
 
 export interface SyntaxModule {
@@ -160,8 +175,12 @@ export function buildSyntaxModule(tree: Tree, source: string, previous?: Map<str
 
 /** Depth-first walk; return false from the visitor to skip a subtree. */
 export function walk(node: PyNode, visit: (n: PyNode) => boolean | void): void {
-  if (visit(node) === false) return;
-  for (const c of node.children) walk(c, visit);
+  const stack: PyNode[] = [node];
+  while (stack.length) {
+    const n = stack.pop() as PyNode;
+    if (visit(n) === false) continue;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as PyNode);
+  }
 }
 
 /** Strips a Python string literal's quotes and prefix; undefined for f-strings and concatenations. */

@@ -100,3 +100,11 @@ test("document symbols list modules, submodules, methods and functions", async (
   const net = symbols[1];
   assert.equal(net?.selectionRange.start.line, 7);
 });
+
+test("very deep expressions and nesting are analyzed without overflowing the stack", async () => {
+  const a = await getAnalyzer();
+  const text = `x = ${Array.from({ length: 20000 }, () => "a").join(" + ")}\ny = ${"[".repeat(3000)}${"]".repeat(3000)}\n`;
+  const doc = a.parse(text);
+  assert.deepEqual(a.analyze(doc), []);
+  assert.deepEqual(a.documentSymbols(doc), []);
+});
