@@ -210,3 +210,16 @@ test("constants computed from the input shape are per plan: the last, smaller ba
     assert.deepEqual([...out.get("Y")!.data], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1]);
   }
 });
+
+test("QDQ models keep their int8/uint8 activations in WASM and show them to the observer", async () => {
+  const m = readModelFile(sharedPath("golden", "models", "cnn.ort_minmax_pc.qdq.onnx"));
+  const ex = await executor(m);
+  const quantized: { dtype: string; ptr: number; isBytes: boolean }[] = [];
+  await ex.run(input(3), {
+    onTensor: (e) => {
+      if (e.node?.opType === "QuantizeLinear") quantized.push({ dtype: e.dtype, ptr: e.ptr, isBytes: e.data instanceof Uint8Array });
+    },
+  });
+  assert.ok(quantized.length >= 5);
+  assert.ok(quantized.every((q) => q.dtype === "uint8" && q.ptr > 0 && q.isBytes), JSON.stringify(quantized));
+});

@@ -6,6 +6,7 @@
 // may rewrite the data in place (e.g. fake-quantize it) so downstream nodes see the edited values.
 import { InputError, throwIfCancelled } from "../errors";
 import {
+  DTYPE_BYTES,
   describeNode,
   elementCount,
   isDefaultDomain,
@@ -24,7 +25,7 @@ import type { WasmCore } from "../wasm/core";
 import { FloatKernels } from "../wasm/fkernels";
 import { floatOpFor } from "./float-ops";
 import { hostFallbackOp } from "./float-ops/host-fallback";
-import { isWasmDtype, type CompileContext, type ScratchRef, type Step } from "./float-ops/types";
+import { isWasmDtype, wasmView, type CompileContext, type ScratchRef, type Step } from "./float-ops/types";
 
 /** A host-side input or output: data in row-major order with its shape. */
 export interface HostTensor {
@@ -41,10 +42,10 @@ export interface TensorEvent {
   dtype: DType;
   /** Shape of this batch's tensor (dim 0 is the batch size for batched values). */
   shape: readonly number[];
-  /** Byte address in WASM linear memory of float32 data; 0 for host-resident (non-float) values. */
+  /** Byte address in WASM linear memory (float32, and the int8/uint8 of QDQ models); 0 for host-resident values. */
   ptr: number;
   /**
-   * The data: for float32 a view over WASM memory, valid only during the callback (copy to keep it).
+   * The data: for WASM-resident values a view over WASM memory, valid only during the callback (copy to keep it).
    * Writing to it changes what downstream nodes read.
    */
   data: Float32Array | TensorData;
@@ -320,7 +321,7 @@ export class FloatExecutor {
     const freeBlocks: { ptr: number; bytes: number }[] = [];
     const allocValue = (name: string): PlannedValue => {
       const type = types.get(name)!;
-      const bytes = elementCount(type.shape) * 4;
+      const bytes = elementCount(type.shape) * DTYPE_BYTES[type.dtype];
       const v: PlannedValue = { name, type, ptr: 0, bytes };
       if (isWasmDtype(type.dtype)) {
         // Best fit among freed blocks, else a new buffer.
@@ -358,10 +359,12 @@ export class FloatExecutor {
         const hostSide = [...node.inputs, ...node.outputs].some((name) => {
           if (!name) return false;
           const t = types.get(name);
-          return !!t && !isWasmDtype(t.dtype) && !constants.has(name);
+          return !!t && t.dtype !== "float32" && !constants.has(name);
         });
-        // Non-float runtime values live on the host, so such nodes run through the host evaluators.
-        const op = hostSide && node.opType in HOST_EVALUATORS ? hostFallbackOp : floatOpFor(node.opType);
+        // Float kernels read float32 only: nodes touching other runtime dtypes run on the host, except
+        // Quantize/DequantizeLinear, whose WASM kernels produce and read int8/uint8 buffers.
+        const qdq = node.opType === "QuantizeLinear" || node.opType === "DequantizeLinear";
+        const op = hostSide && !qdq && node.opType in HOST_EVALUATORS ? hostFallbackOp : floatOpFor(node.opType);
         if (!op) throw this.error(`${describeNode(node)}: op not supported by the float executor`);
         const run = op.compile(node, ctx);
         plan.steps.push({ node, run, outputs });
@@ -410,7 +413,7 @@ export class FloatExecutor {
         if (c) return constantPtr(name, c);
         const v = plan.values.get(name);
         if (!v) throw new Error(`internal: value '${name}' is used before it is planned`);
-        if (!v.ptr) throw this.error(`value '${name}' is ${v.type.dtype}; this op needs float32`);
+        if (!v.ptr) throw this.error(`value '${name}' is ${v.type.dtype}, which this op cannot read from WASM memory`);
         return v.ptr;
       },
       isHostValue: (name) => {
@@ -429,7 +432,7 @@ export class FloatExecutor {
         if (c) return c;
         const v = plan.values.get(name);
         if (!v) throw new Error(`internal: value '${name}' is not planned`);
-        if (v.ptr) return makeTensor(name, "float32", v.type.shape, core.copyOut(Float32Array, v.ptr, elementCount(v.type.shape)));
+        if (v.ptr) return makeTensor(name, v.type.dtype, v.type.shape, wasmView(core, v.type.dtype, v.ptr, elementCount(v.type.shape)).slice());
         const h = plan.host.get(name);
         if (!h) throw new Error(`internal: host value '${name}' was not computed`);
         return h;
@@ -440,7 +443,11 @@ export class FloatExecutor {
         if (value.dims.join() !== v.type.shape.join()) {
           throw this.error(`value '${name}' came out with shape [${value.dims.join(", ")}], expected [${v.type.shape.join(", ")}]`);
         }
-        if (v.ptr) core.f32(v.ptr, value.data.length).set(tensorToFloat32(value));
+        if (v.ptr) {
+          const view = wasmView(core, v.type.dtype, v.ptr, value.data.length);
+          if (v.type.dtype === "float32") view.set(tensorToFloat32(value));
+          else view.set(value.data as Int8Array | Uint8Array);
+        }
         else plan.host.set(name, value);
       },
     };
@@ -479,13 +486,13 @@ export class FloatExecutor {
     // Copied when produced: buffers are reused by later values once their readers are done.
     const capture = (v: PlannedValue) => {
       if (!wanted.has(v.name)) return;
-      if (v.ptr) out.set(v.name, makeTensor(v.name, "float32", v.type.shape, core.copyOut(Float32Array, v.ptr, elementCount(v.type.shape))));
+      if (v.ptr) out.set(v.name, makeTensor(v.name, v.type.dtype, v.type.shape, wasmView(core, v.type.dtype, v.ptr, elementCount(v.type.shape)).slice()));
       else out.set(v.name, plan.host.get(v.name)!);
     };
     const emit = (v: PlannedValue, node: Node | undefined) => {
       if (!observe) return capture(v);
       const n = elementCount(v.type.shape);
-      const data = v.ptr ? core.f32(v.ptr, n) : plan.host.get(v.name)!.data;
+      const data = v.ptr ? wasmView(core, v.type.dtype, v.ptr, n) : plan.host.get(v.name)!.data;
       observe({ name: v.name, node, dtype: v.type.dtype, shape: v.type.shape, ptr: v.ptr, data, batchIndex, batchStart: start });
       capture(v);
     };
@@ -496,7 +503,7 @@ export class FloatExecutor {
       if (!Number.isInteger(per) || o.length % per !== 0 || v.type.shape[0] !== size) {
         throw this.error(`override for '${v.name}' does not fit its batched shape [${v.type.shape.join(", ")}]`);
       }
-      if (!v.ptr) throw this.error(`override for '${v.name}': only float32 values can be overridden`);
+      if (v.type.dtype !== "float32") throw this.error(`override for '${v.name}': only float32 values can be overridden`);
       core.f32(v.ptr, per * size).set(o.subarray(start * per, (start + size) * per));
       return true;
     };

@@ -181,6 +181,19 @@ export class FloatKernels {
     this.x.fchannel_affine(x, out, N, C, size, scale, shift);
   }
 
+  /**
+   * ONNX QuantizeLinear of float32 x into int8/uint8 out, viewed as [outer, axisLen, inner]; `scales` (f32)
+   * and `zeroPoints` (i32) hold axisLen values.
+   */
+  quantizeLinear(x: number, out: number, outer: number, axisLen: number, inner: number, scales: number, zeroPoints: number, signed: boolean): void {
+    this.x.fquantize_linear(x, out, outer, axisLen, inner, scales, zeroPoints, signed ? 1 : 0);
+  }
+
+  /** ONNX DequantizeLinear of int8/uint8 x into float32 out (layout as quantizeLinear). */
+  dequantizeLinear(x: number, out: number, outer: number, axisLen: number, inner: number, scales: number, zeroPoints: number, signed: boolean): void {
+    this.x.fdequantize_linear(x, out, outer, axisLen, inner, scales, zeroPoints, signed ? 1 : 0);
+  }
+
   /** Softmax over the middle dim of [outer, len, inner]. */
   softmax(x: number, out: number, outer: number, len: number, inner: number): void {
     this.x.fsoftmax(x, out, outer, len, inner);

@@ -8,6 +8,7 @@ import { hostFallbackOp } from "./host-fallback";
 import { layoutOps } from "./layout";
 import { normalizationOps } from "./normalization";
 import { poolOps } from "./pool";
+import { dequantizeLinearOp, quantizeLinearOp } from "./quantize-linear";
 import { padOp, reduceMeanOp, resizeOp } from "./resample";
 import type { FloatOp } from "./types";
 
@@ -22,6 +23,8 @@ export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = {
   ReduceMean: reduceMeanOp,
   Resize: resizeOp,
   Pad: padOp,
+  QuantizeLinear: quantizeLinearOp,
+  DequantizeLinear: dequantizeLinearOp,
 };
 
 /** The implementation for an op type, or undefined when the executor cannot run it. */

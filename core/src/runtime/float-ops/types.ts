@@ -56,9 +56,16 @@ export function count(shape: readonly number[]): number {
   return n;
 }
 
-/** Dtypes the executor keeps in WASM buffers. */
+/** Dtypes the executor keeps in WASM buffers: float32 activations and the int8/uint8 of QDQ models. */
 export function isWasmDtype(dtype: DType): boolean {
-  return dtype === "float32";
+  return dtype === "float32" || dtype === "int8" || dtype === "uint8";
+}
+
+/** A typed-array view of `n` elements of a WASM-resident value. */
+export function wasmView(core: WasmCore, dtype: DType, ptr: number, n: number): Float32Array | Int8Array | Uint8Array {
+  if (dtype === "int8") return core.i8(ptr, n);
+  if (dtype === "uint8") return core.u8(ptr, n);
+  return core.f32(ptr, n);
 }
 
 /** Copies host floats into a temporary WASM buffer, runs `use`, frees it. */
