@@ -47,6 +47,7 @@ export function documentKind(uri: string, languageId: string): DocumentKind | un
 
 export class Session {
   private readonly docs = new Map<string, OpenDocument>();
+  private readonly reportedTooLarge = new Set<string>();
   private client: ClientSettings = { lint: {} };
   private generation = 0;
   /** `[tool.quantscope]` of the closest pyproject.toml, per document. */
@@ -180,7 +181,10 @@ export class Session {
     const base = { version: snapshot.version, settingsGeneration: this.generation };
     const text = snapshot.document.getText();
     if (text.length > MAX_ANALYZED_CHARS) {
-      this.log(`${snapshot.uri}: ${text.length} characters; documents over ${MAX_ANALYZED_CHARS} are not analyzed`);
+      if (!this.reportedTooLarge.has(snapshot.uri)) {
+        this.reportedTooLarge.add(snapshot.uri);
+        this.log(`${snapshot.uri}: ${text.length} characters; documents over ${MAX_ANALYZED_CHARS} are not analyzed`);
+      }
       return { ...base, findings: [], skipped: "too large" };
     }
     const settings = this.settingsFor(snapshot.uri);
