@@ -149,13 +149,39 @@ export class Int8Executor {
     const graph = this.graph;
     const model = this.model;
     const plan: Plan = { steps: [], inputs: new Map(), outputs: new Map(), buffers: [] };
-    const floatValues = new Map<string, Value>();
-    const int8Values = new Map<string, Value>();
+    // Buffers are reused once every value living in them is dead (after its last reader), so a batch needs
+    // about as much memory as its widest point, not the sum of all activations.
+    const pinned = new Set([...graph.outputs.map((o) => o.name), ...(this.options.extraOutputs ?? [])]);
+    const lastUse = this.lastUses();
+    const free: { ptr: number; bytes: number }[] = [];
+    const bufferBytes = new Map<number, number>();
+    const residents = new Map<number, Set<string>>();
     const alloc = (bytes: number) => {
-      const p = core.alloc(bytes);
+      const need = Math.max(16, bytes);
+      let best = -1;
+      for (let i = 0; i < free.length; i++) if (free[i].bytes >= need && (best < 0 || free[i].bytes < free[best].bytes)) best = i;
+      if (best >= 0) return free.splice(best, 1)[0].ptr;
+      const p = core.alloc(need);
       plan.buffers.push(p);
+      bufferBytes.set(p, need);
       return p;
     };
+    const reside = (ptr: number, name: string) => {
+      let set = residents.get(ptr);
+      if (!set) residents.set(ptr, (set = new Set()));
+      set.add(name);
+    };
+    const releaseDead = (index: number) => {
+      for (const [ptr, names] of residents) {
+        for (const name of [...names]) if (!pinned.has(name) && (lastUse.get(name) ?? index) <= index) names.delete(name);
+        if (names.size === 0) {
+          residents.delete(ptr);
+          free.push({ ptr, bytes: bufferBytes.get(ptr)! });
+        }
+      }
+    };
+    const floatValues = new ResidentValues(reside);
+    const int8Values = new ResidentValues(reside);
     try {
       for (const [name, shape] of shapes) {
         const v: Value = { kind: "f32", ptr: alloc(count(shape) * 4), shape };
@@ -193,12 +219,13 @@ export class Int8Executor {
         return v;
       };
 
-      for (const node of graph.nodes) {
-        if (this.fusedTail.has(node)) continue;
+      graph.nodes.forEach((node, index) => {
+        if (this.fusedTail.has(node)) return;
         const group = this.groupsByRoot.get(node);
         if (group) this.planGroup(group, asInt8, int8Values, alloc, plan);
         else this.planFloatNode(node, asFloat, floatValues, alloc, plan);
-      }
+        releaseDead(index);
+      });
 
       for (const name of [...graph.outputs.map((o) => o.name), ...(this.options.extraOutputs ?? [])]) {
         if (plan.outputs.has(name)) continue;
@@ -211,6 +238,18 @@ export class Int8Executor {
       for (const b of plan.buffers) core.free(b);
       throw e;
     }
+  }
+
+  /** The index (in graph order) of the last node reading each value; a fused group reads at its root. */
+  private lastUses(): Map<string, number> {
+    const last = new Map<string, number>();
+    this.graph.nodes.forEach((node, index) => {
+      if (this.fusedTail.has(node)) return;
+      const group = this.groupsByRoot.get(node);
+      for (const v of group ? group.inputs : node.inputs) if (v) last.set(v, index);
+      for (const o of group ? [group.output] : node.outputs) if (o && !last.has(o)) last.set(o, index);
+    });
+    return last;
   }
 
   private planGroup(
@@ -296,6 +335,18 @@ export class Int8Executor {
       const result = await runner.run(feed, { batchSize: inputs[0]?.shape[0] ?? 1 });
       for (const { name, v } of outputs) this.core.f32(v.ptr, count(v.shape)).set(result.get(name)!.data as Float32Array);
     });
+  }
+}
+
+/** Values by name, recording which buffer each one lives in (for buffer reuse). */
+class ResidentValues extends Map<string, Value> {
+  constructor(private readonly onSet: (ptr: number, name: string) => void) {
+    super();
+  }
+
+  override set(name: string, value: Value): this {
+    this.onSet(value.ptr, name);
+    return super.set(name, value);
   }
 }
 
