@@ -482,3 +482,21 @@ test("wildcard imports resolve; inputs the script quantizes itself are not missi
     QS1,
   );
 });
+
+test("qconfigs set in code the analyzer does not follow turn module-boundary errors into warnings", async () => {
+  await checkMarked(
+    eagerScript(
+      py`
+      class M(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.fc = nn.Linear(4, 4)
+
+          def forward(self, x):
+              return self.fc(x)  # expect: QS101 warning
+    `,
+      { extra: "for name, mod in m.named_modules():\n    mod.qconfig = None if name == 'fc' else mod.qconfig" },
+    ),
+    QS1,
+  );
+});

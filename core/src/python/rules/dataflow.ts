@@ -20,6 +20,9 @@ export const dataflowFamily: RuleFamily = {
     { code: "QS106", name: "cat-of-quantized-tensors", severity: "warning", summary: "torch.cat of quantized tensors that may have different qparams (use FloatFunctional.cat)." },
   ],
   check(ctx) {
+    // qconfigs assigned to objects we do not follow (`for m in model.modules(): m.qconfig = None`) may
+    // change which submodules convert swaps: module-boundary findings then become warnings.
+    const untrackedQconfig = ctx.flow.events.some((e) => e.k === "qconfig" && !e.model);
     for (const e of ctx.flow.events) {
       if (e.k === "quantized-output") ctx.report(e.code, e.node, e.message);
       if (e.k !== "convert" || (e.api !== "convert" && e.api !== "quantize")) continue;
@@ -41,7 +44,9 @@ export const dataflowFamily: RuleFamily = {
       }
       for (const p of problems) {
         const fixes = fixFor(ctx, p);
-        ctx.report(p.code, p.node, p.message + (m.used ? "" : " (The converted model is not run in this file.)"), { severity: p.severity ?? defaultSeverity, fixes });
+        const uncertain = untrackedQconfig && (p.code === "QS101" || p.code === "QS102");
+        const note = !m.used ? " (The converted model is not run in this file.)" : uncertain ? " (Some qconfigs are set in code QuantScope does not follow.)" : "";
+        ctx.report(p.code, p.node, p.message + note, { severity: p.severity ?? (uncertain ? "warning" : defaultSeverity), fixes });
       }
     }
   },
