@@ -147,6 +147,7 @@ test("bad inputs give one clear line", async () => {
   await checkRejects(() => ex.run({ input: { data: new Float32Array(4 * 56), shape: [4, 1, 8, 7] } }), /cnn\.onnx: graph input 'input' expects shape \[batch, 1, 8, 8\] but the data has shape \[4, 1, 8, 7\]/);
   await checkRejects(() => ex.run({ input: { data: new Float32Array(10), shape: [4, 1, 8, 8] } }), /input 'input' has 10 values but shape \[4, 1, 8, 8\]/);
   await checkRejects(() => ex.run({}), /no data given for graph input 'input'/);
+  await checkRejects(() => ex.run({ input: { data: new Float32Array(0), shape: [0, 1, 8, 8] } }), /input 'input' holds no samples/);
   await checkRejects(() => ex.run({ ...input(1), extra: input(1).input }), /'extra' is not an input of the graph/);
   await checkRejects(() => ex.run(input(2), { extraOutputs: ["nope"] }), /'nope' is not a value of the graph/);
   await checkRejects(() => ex.run(input(2), { overrides: new Map([["/relu1/Relu_output_0", new Float32Array(3)]]) }), /override for '\/relu1\/Relu_output_0' does not fit/);

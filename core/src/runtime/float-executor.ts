@@ -179,6 +179,7 @@ export class FloatExecutor {
     const first = runtimeInputs.length ? given.get(runtimeInputs[0].name)! : undefined;
     if (first && first.shape.length === 0) throw this.error(`input '${runtimeInputs[0].name}' must have a batch dimension`);
     const total = first ? first.shape[0] : 1;
+    if (total === 0) throw this.error(`input '${runtimeInputs[0].name}' holds no samples (its first dimension is 0)`);
     for (const [name, t] of given) {
       if (t.shape[0] !== total) throw this.error(`inputs disagree on the number of samples (${name} has ${t.shape[0]}, expected ${total})`);
       if (t.data.length !== elementCount(t.shape)) {
