@@ -108,3 +108,34 @@ test("very deep expressions and nesting are analyzed without overflowing the sta
   assert.deepEqual(a.analyze(doc), []);
   assert.deepEqual(a.documentSymbols(doc), []);
 });
+
+test("property: any sequence of random edits gives the same findings as parsing the final text", async () => {
+  const fc = await import("fast-check");
+  const a = await getAnalyzer();
+  const base = fs.readFileSync(corpusFile, "utf8") + fs.readFileSync(sharedPath("corpus-dev", "dev_f01_while_on_tensor.py"), "utf8");
+  const pieces = ["\n", "    ", "x", "self.head(x)", "# c\n", "if x:\n    pass\n", ")", "m.head.qconfig = None\n", ""];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat(), fc.nat(12), fc.constantFrom(...pieces)), { minLength: 1, maxLength: 6 }),
+      async (edits) => {
+        let doc = a.parse(base);
+        let text = base;
+        for (const [at, del, insert] of edits) {
+          const start = at % (text.length + 1);
+          const end = Math.min(text.length, start + del);
+          const before = text.slice(0, start);
+          const startLine = before.split("\n").length - 1;
+          const startChar = start - (before.lastIndexOf("\n") + 1);
+          const upto = text.slice(0, end);
+          const endLine = upto.split("\n").length - 1;
+          const endChar = end - (upto.lastIndexOf("\n") + 1);
+          text = text.slice(0, start) + insert + text.slice(end);
+          doc = doc.edit([{ range: { start: { line: startLine, character: startChar }, end: { line: endLine, character: endChar } }, text: insert }], text);
+        }
+        assert.equal(doc.text, text);
+        assert.deepEqual(a.analyze(doc), a.analyze(a.parse(text)));
+      },
+    ),
+    { numRuns: 40, seed: 20261127 },
+  );
+});
