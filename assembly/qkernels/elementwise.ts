@@ -262,3 +262,88 @@ export function qadd_scalar_requant_u8(
     store<u8>(dst + <usize>i, <u8>clampU8(q));
   }
 }
+
+// ---- broadcasting (ATen's TensorIterator; every engine, qnnpack included, runs ATen's kernels) ----
+
+/**
+ * Output element `pos` of a loop coalesced to [d2, d1, d0] maps to operand offset
+ * (pos / d0 / d1) * s2 + (pos / d0 % d1) * s1 + (pos % d0) * s0.
+ */
+// @ts-ignore: decorator
+@inline
+function offsetOf(row: i32, col: i32, d1: i32, s2: i32, s1: i32, s0: i32): i32 {
+  return (row / d1) * s2 + (row % d1) * s1 + col * s0;
+}
+
+/**
+ * Broadcasting add/add_relu/mul over a loop TensorIterator coalesced to [d2, d1, d0] (innermost d0;
+ * operand strides in elements, inner strides 0 or 1). ATen runs its vectorized loop on each inner
+ * row, or on the part of a row inside one thread's chunk of `chunk` flat elements (0: one chunk),
+ * so each such segment has its own vectorized body and scalar tail. `op` 0 = add, 1 = mul.
+ */
+export function qbinary_bcast_u8(
+  op: i32,
+  a: usize,
+  b: usize,
+  out: usize,
+  d2: i32,
+  d1: i32,
+  d0: i32,
+  aS2: i32,
+  aS1: i32,
+  aS0: i32,
+  bS2: i32,
+  bS1: i32,
+  bS0: i32,
+  aScale: f64,
+  aZp: i32,
+  bScale: f64,
+  bZp: i32,
+  outScale: f64,
+  outZp: i32,
+  relu: i32,
+  loopStep: i32,
+  chunk: i32,
+  scratch: usize,
+): void {
+  const n = d2 * d1 * d0;
+  const vecA = scratch;
+  const tailA = scratch + 1024;
+  const vecB = scratch + 2048;
+  const tailB = scratch + 3072;
+  const inv: f32 = <f32>1.0 / <f32>outScale;
+  const multiplier: f32 = <f32>aScale * <f32>bScale * inv;
+  const lo: i32 = relu != 0 ? outZp : 0;
+  if (op == 0) {
+    fillDequantTables(vecA, tailA, <f32>aScale, aZp);
+    fillDequantTables(vecB, tailB, <f32>bScale, bZp);
+  }
+  const step = chunk > 0 ? chunk : n;
+  for (let start = 0; start < n; start += step) {
+    const end = min<i32>(n, start + step);
+    let pos = start;
+    while (pos < end) {
+      const row = pos / d0;
+      const col = pos % d0;
+      const segEnd = min<i32>(end, (row + 1) * d0);
+      const bodyEnd = pos + vectorSpan(segEnd - pos, loopStep);
+      const aBase = a + <usize>offsetOf(row, col, d1, aS2, aS1, aS0);
+      const bBase = b + <usize>offsetOf(row, col, d1, bS2, bS1, bS0);
+      for (let k = 0; k < segEnd - pos; k++) {
+        const qa = <i32>load<u8>(aBase + <usize>(k * aS0));
+        const qb = <i32>load<u8>(bBase + <usize>(k * bS0));
+        let q: i32;
+        if (op == 0) {
+          const body = pos + k < bodyEnd;
+          let c: f32 = load<f32>((body ? vecA : tailA) + (<usize>qa << 2)) + load<f32>((body ? vecB : tailB) + (<usize>qb << 2));
+          if (relu != 0) c = max<f32>(c, 0);
+          q = quantizeU8(c, inv, outZp);
+        } else {
+          q = max<i32>(quantizeU8(<f32>((qa - aZp) * (qb - bZp)), multiplier, outZp), lo);
+        }
+        store<u8>(out + <usize>(pos + k), <u8>q);
+      }
+      pos = segEnd;
+    }
+  }
+}

@@ -56,11 +56,9 @@ function compute(k: QuantizedElementwiseKernels, engine: Engine, c: FixtureCase)
     switch (c.op) {
       case "add":
       case "add_relu":
-        k.add(engine, x, refs[1], o, expectedQ, c.op === "add_relu");
-        return { shape: a.shape, q: expectedQ };
+        return { shape: k.add(engine, x, refs[1], o, expectedQ, c.op === "add_relu"), q: expectedQ };
       case "mul":
-        k.mul(x, refs[1], o, expectedQ);
-        return { shape: a.shape, q: expectedQ };
+        return { shape: k.mul(x, refs[1], o, expectedQ), q: expectedQ };
       case "cat":
         return { shape: k.cat(refs, args.dim as number, o, expectedQ), q: expectedQ };
       case "add_scalar":

@@ -9,6 +9,8 @@ import {
   QuantizedElementwiseKernels,
   QKernelArgumentError,
   addScalarOutput,
+  broadcastShapes,
+  coalescedLoop,
   poolingOutputSize,
   withQTensors,
   type QParams,
@@ -120,6 +122,47 @@ test("with atenThreads, each thread chunk of ATen's loop ends in its own scalar 
   single.dispose();
 });
 
+test("broadcasting add/mul run ATen's loop per row: equal to row-by-row same-shape calls", async () => {
+  const k = await kernels();
+  const [N, C, HW] = [2, 3, 100]; // rows of 100: 64 in the vectorized body, 36 in the scalar tail
+  const qa = { scale: 0.06596952676773071, zeroPoint: 113 };
+  const qb = { scale: 0.04320938140153885, zeroPoint: 169 };
+  const outQ = { scale: 0.056025102734565735, zeroPoint: 254 };
+  const a = tensor([N, C, 10, 10], qa, pseudoRandom(2));
+  const b = tensor([N, C, 1, 1], qb, pseudoRandom(9));
+  for (const [name, run] of [
+    ["add", (x: QTensorRef, y: QTensorRef, o: number) => k.add("qnnpack", x, y, o, outQ)],
+    ["add_relu", (x: QTensorRef, y: QTensorRef, o: number) => k.add("x86", x, y, o, outQ, true)],
+    ["mul", (x: QTensorRef, y: QTensorRef, o: number) => k.mul(x, y, o, outQ)],
+  ] as const) {
+    const whole = withQTensors(k.core, [a, b], N * C * HW, ([x, y], o) => run(x, y, o));
+    assert.deepEqual(whole.result, [N, C, 10, 10]);
+    for (let row = 0; row < N * C; row++) {
+      const aRow = { ...a, data: a.data.slice(row * HW, (row + 1) * HW), shape: [HW] };
+      const bRow = { ...b, data: new Uint8Array(HW).fill(b.data[row]), shape: [HW] };
+      // qnnpack runs ATen's kernel for broadcasting operands; the same-shape reference must too.
+      const engineFree = name === "add" ? (x: QTensorRef, y: QTensorRef, o: number) => k.add("onednn", x, y, o, outQ) : run;
+      const part = check(k, [aRow, bRow], HW, ([x, y], o) => engineFree(x, y, o));
+      assert.deepEqual(part, whole.out.subarray(row * HW, (row + 1) * HW), `${name} row ${row}`);
+    }
+  }
+  k.dispose();
+});
+
+test("TensorIterator-style loop coalescing", () => {
+  assert.deepEqual(coalescedLoop([2, 3, 4, 5], [[2, 3, 4, 5], [2, 3, 1, 1]]), {
+    sizes: [20, 6, 1],
+    strides: [[1, 20, 0], [0, 1, 0]],
+  });
+  assert.deepEqual(coalescedLoop([2, 3, 4, 5], [[2, 3, 4, 5], [1, 3, 1, 1]]), {
+    sizes: [20, 3, 2],
+    strides: [[1, 20, 60], [0, 1, 0]],
+  });
+  assert.deepEqual(coalescedLoop([2, 3, 4, 5], [[2, 3, 4, 5], [1]]).sizes, [120, 1, 1]);
+  assert.deepEqual(broadcastShapes([3, 1, 5], [2, 1, 4, 1]), [2, 3, 4, 5]);
+  assert.throws(() => coalescedLoop([2, 3, 4, 5], [[2, 1, 4, 1], [1, 3, 1, 5]]), /at most 3/);
+});
+
 test("batch_norm2d per-channel tables equal direct evaluation", async () => {
   const k = await kernels();
   const C = 5;
@@ -207,10 +250,10 @@ test("arguments PyTorch rejects are reported, not computed", async () => {
   const k = await kernels();
   const q = { scale: 0.1, zeroPoint: 3 };
   const x = tensor([2, 3, 4, 4], q, pseudoRandom(5));
-  const y = tensor([2, 3, 4, 1], q, pseudoRandom(6));
+  const y = tensor([2, 3, 4, 3], q, pseudoRandom(6));
   const rejects = (fn: (refs: QTensorRef[], o: number) => void, message: RegExp) =>
     assert.throws(() => check(k, [x, y], 4096, fn), (e: unknown) => e instanceof QKernelArgumentError && message.test(e.message));
-  rejects(([a, b], o) => k.add("x86", a, b, o, q), /broadcasting is not supported/);
+  rejects(([a, b], o) => k.add("x86", a, b, o, q), /do not broadcast/);
   rejects(([a], o) => k.add("qnnpack", a, a, o, { scale: 10000, zeroPoint: 0 }), /scale ratios .* \[2\^-14, 2\^8\)/);
   rejects(([a], o) => k.sigmoid("qnnpack", a, o, { scale: 0.01, zeroPoint: 0 }), /qnnpack sigmoid only supports/);
   rejects(([a], o) => k.maxPool2d("qnnpack", a, { kernel: [1, 1] }, o), /1x1 pooling/);

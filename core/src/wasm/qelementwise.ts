@@ -128,6 +128,58 @@ function catVectorChannels(channels: number, vectorBytes: number): number {
   return c;
 }
 
+/** NumPy/PyTorch broadcasting of two shapes (aligned at the last dim). */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) fail(`shapes [${a.join(", ")}] and [${b.join(", ")}] do not broadcast`);
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/**
+ * TensorIterator's coalesced loop for a contiguous output of `shape` and contiguous inputs that
+ * broadcast to it: sizes and per-input strides (elements), innermost first, padded to 3 dims.
+ * Adjacent dims merge when every operand steps through them as one; more than 3 dims left fails.
+ */
+export function coalescedLoop(shape: readonly number[], inputs: readonly (readonly number[])[]): { sizes: number[]; strides: number[][] } {
+  const rank = shape.length;
+  const sizes = shape.slice().reverse();
+  const operandStrides = [shape, ...inputs].map((s) => {
+    const strides: number[] = [];
+    let step = 1;
+    for (let i = 0; i < rank; i++) {
+      const d = s[s.length - 1 - i] ?? 1;
+      strides.push(d === 1 ? 0 : step);
+      step *= d;
+    }
+    return strides;
+  });
+  if (rank === 0) return { sizes: [1, 1, 1], strides: inputs.map(() => [0, 0, 0]) };
+  let prev = 0;
+  for (let dim = 1; dim < rank; dim++) {
+    const s0 = sizes[prev];
+    const s1 = sizes[dim];
+    const mergeable = s0 === 1 || s1 === 1 || operandStrides.every((st) => s0 * st[prev] === st[dim]);
+    if (mergeable) {
+      if (s0 === 1) for (const st of operandStrides) st[prev] = st[dim];
+      sizes[prev] = s0 * s1;
+    } else {
+      prev++;
+      sizes[prev] = s1;
+      for (const st of operandStrides) st[prev] = st[dim];
+    }
+  }
+  const ndim = prev + 1;
+  if (ndim > 3) fail(`broadcast pattern [${inputs.map((s) => `[${s.join(", ")}]`).join(" vs ")}] needs ${ndim} loop dims; at most 3 are supported`);
+  const pad = (v: number[], fill: number) => [...v.slice(0, ndim), ...Array(3 - ndim).fill(fill)];
+  return { sizes: pad(sizes, 1), strides: operandStrides.slice(1).map((st) => pad(st, 0)) };
+}
+
 /** std::nearbyint in the default rounding mode. */
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
@@ -202,32 +254,55 @@ export class QuantizedElementwiseKernels {
 
   // ---- binary -------------------------------------------------------------------------------
 
-  private binaryShape(a: QTensorRef, b: QTensorRef, what: string): number {
-    checkQParams(a, `${what} input a`);
-    checkQParams(b, `${what} input b`);
-    if (!sameShape(a.shape, b.shape)) {
-      fail(`${what}: operands of shapes [${a.shape.join(", ")}] and [${b.shape.join(", ")}] differ (broadcasting is not supported)`);
-    }
-    return elementCount(a.shape);
+  /** The output shape of add/mul: the operands' broadcast shape. */
+  binaryOutputShape(a: QTensorRef, b: QTensorRef): number[] {
+    return broadcastShapes(a.shape, b.shape);
   }
 
-  /** quantized::add / add_relu; `out` receives elementCount(a.shape) bytes. */
-  add(engine: Engine, a: QTensorRef, b: QTensorRef, out: number, outQ: QParams, relu = false): void {
-    const n = this.binaryShape(a, b, relu ? "add_relu" : "add");
-    checkQParams(outQ, "add output");
+  /** Broadcasting add or mul through ATen's TensorIterator loop (every engine runs ATen's kernel then). */
+  private broadcastBinary(op: 0 | 1, a: QTensorRef, b: QTensorRef, out: number, outQ: QParams, relu: boolean): number[] {
+    const shape = broadcastShapes(a.shape, b.shape);
+    const loop = coalescedLoop(shape, [a.shape, b.shape]);
+    const n = elementCount(shape);
+    if (n === 0) return shape;
+    const [d0, d1, d2] = loop.sizes;
+    const [[aS0, aS1, aS2], [bS0, bS1, bS2]] = loop.strides;
+    this.x.qbinary_bcast_u8(
+      op, a.ptr, b.ptr, out, d2, d1, d0, aS2, aS1, aS0, bS2, bS1, bS0, a.scale, a.zeroPoint, b.scale, b.zeroPoint,
+      outQ.scale, outQ.zeroPoint, relu ? 1 : 0, this.loopStep, this.atenChunk(n), this.scratch,
+    );
+    return shape;
+  }
+
+  /**
+   * quantized::add / add_relu; `out` receives elementCount(output shape) bytes. Operands of different
+   * shapes broadcast as in PyTorch (qnnpack then uses ATen's kernel too). Returns the output shape.
+   */
+  add(engine: Engine, a: QTensorRef, b: QTensorRef, out: number, outQ: QParams, relu = false): number[] {
+    const what = relu ? "add_relu" : "add";
+    checkQParams(a, `${what} input a`);
+    checkQParams(b, `${what} input b`);
+    checkQParams(outQ, `${what} output`);
+    if (!sameShape(a.shape, b.shape)) return this.broadcastBinary(0, a, b, out, outQ, relu);
+    const n = elementCount(a.shape);
     const status = this.x.qadd_u8(
       a.ptr, b.ptr, out, n, a.scale, a.zeroPoint, b.scale, b.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, ENGINE_ID[engine], this.loopStep, this.atenChunk(n), this.scratch,
     );
     if (status !== 0) {
       fail(`qnnpack add: input/output scale ratios ${a.scale / outQ.scale} and ${b.scale / outQ.scale} must lie in [2^-14, 2^8)`);
     }
+    return a.shape.slice();
   }
 
-  /** quantized::mul (optionally ReLU-fused); the same integers for every engine. */
-  mul(a: QTensorRef, b: QTensorRef, out: number, outQ: QParams, relu = false): void {
-    const n = this.binaryShape(a, b, "mul");
+  /** quantized::mul (optionally ReLU-fused, broadcasting); the same integers for every engine. */
+  mul(a: QTensorRef, b: QTensorRef, out: number, outQ: QParams, relu = false): number[] {
+    checkQParams(a, "mul input a");
+    checkQParams(b, "mul input b");
     checkQParams(outQ, "mul output");
+    if (!sameShape(a.shape, b.shape)) return this.broadcastBinary(1, a, b, out, outQ, relu);
+    const n = elementCount(a.shape);
     this.x.qmul_u8(a.ptr, b.ptr, out, n, a.scale, a.zeroPoint, b.scale, b.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, this.scratch);
+    return a.shape.slice();
   }
 
   /** quantized::add_scalar: returns the output quantization (PyTorch shifts the zero point). */
