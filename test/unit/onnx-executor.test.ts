@@ -224,3 +224,15 @@ test("QDQ models keep their int8/uint8 activations in WASM and show them to the 
   assert.ok(quantized.length >= 5);
   assert.ok(quantized.every((q) => q.dtype === "uint8" && q.ptr > 0 && q.isBytes), JSON.stringify(quantized));
 });
+
+test("concurrent runs on one executor each get their own results", async () => {
+  const ex = await executor(model("cnn"));
+  // Enough batches that each run spans several event-loop yields.
+  const a = digits().slice(0, 600);
+  const b = digits().slice(700, 600);
+  const ref1 = (await ex.run({ input: a }, { batchSize: 2 })).get("logits")!.data;
+  const ref2 = (await ex.run({ input: b }, { batchSize: 3 })).get("logits")!.data;
+  const [got1, got2] = await Promise.all([ex.run({ input: a }, { batchSize: 2 }), ex.run({ input: b }, { batchSize: 3 })]);
+  assert.deepEqual(got1.get("logits")!.data, ref1);
+  assert.deepEqual(got2.get("logits")!.data, ref2);
+});

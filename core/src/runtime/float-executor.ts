@@ -121,13 +121,14 @@ interface Plan {
 
 /**
  * Runs a float model on WASM. Create once per model, run many times; call dispose() to free WASM memory.
- * Not re-entrant: one run at a time per executor.
+ * Concurrent run() calls on one executor are queued and run one after another.
  */
 export class FloatExecutor {
   readonly graph: Graph;
   private readonly kernels: FloatKernels;
   private readonly persistentBuffers = new Map<string, number>();
   private readonly plans = new Map<string, Plan>();
+  private queue: Promise<void> = Promise.resolve();
   private disposed = false;
 
   private constructor(
@@ -165,7 +166,17 @@ export class FloatExecutor {
    * Runs all samples of `inputs` (each [N, ...]) in batches and returns the graph outputs (plus
    * `extraOutputs`), each concatenated over batches.
    */
-  async run(inputs: ReadonlyMap<string, HostTensor> | Record<string, HostTensor>, options: RunOptions = {}): Promise<Map<string, Tensor>> {
+  run(inputs: ReadonlyMap<string, HostTensor> | Record<string, HostTensor>, options: RunOptions = {}): Promise<Map<string, Tensor>> {
+    // Runs share the plans' buffers and yield between batches, so concurrent calls are queued.
+    const result = this.queue.then(() => this.runExclusive(inputs, options));
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private async runExclusive(inputs: ReadonlyMap<string, HostTensor> | Record<string, HostTensor>, options: RunOptions): Promise<Map<string, Tensor>> {
     this.checkAlive();
     const given = inputs instanceof Map ? inputs : new Map(Object.entries(inputs));
     const runtimeInputs = this.graph.runtimeInputs;
