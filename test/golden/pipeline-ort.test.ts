@@ -9,10 +9,10 @@ import type { Engine } from "../../core/src/backends/engine";
 import { exportQdq } from "../../core/src/passes/export-qdq";
 import { exportQOperator } from "../../core/src/passes/export-qoperator";
 import type { QuantizedModel } from "../../core/src/passes/convert";
-import { top1Accuracy } from "../../core/src/pipeline";
+import { evaluate, top1Accuracy } from "../../core/src/pipeline";
 import { Int8Executor } from "../../core/src/runtime/int8-executor";
 import { loadSharedJson } from "../helpers/shared";
-import { MODELS, argmaxRows, digitsSplit, quantizedFor, testCore } from "./pipeline-golden";
+import { MODELS, argmaxRows, digitsSplit, modelBytes, quantizedFor, testCore } from "./pipeline-golden";
 
 const BACKENDS: readonly Engine[] = ["x86", "qnnpack"];
 
@@ -65,4 +65,21 @@ for (const model of MODELS) {
       assert.ok(agree >= 0.995, `argmax agreement ${(agree * 100).toFixed(2)}% < 99.5%`);
     });
   }
+}
+
+for (const model of MODELS) {
+  test(`${model}: ORT's Percentile and Entropy calibration methods (qnnpack: full-range activations, per-tensor weights like ORT's pt) reach ORT's accuracy`, async () => {
+    const results = loadSharedJson<Record<string, { acc: number }>>("golden", "models", "ort_quant.json");
+    const { calib, test: x, testLabels } = digitsSplit();
+    for (const [observer, method] of [
+      ["percentile", "Percentile"],
+      ["entropy", "Entropy"],
+    ] as const) {
+      const r = await evaluate(await testCore(), { model: modelBytes(model), x, labels: testLabels, backend: "qnnpack", calib, qconfig: { global: { activation: { observer } } } });
+      const expected = results[`${model}/${method}/pt`].acc;
+      assert.ok(Math.abs(r.int8_acc! - expected) <= 0.005, `${observer}: int8 accuracy ${r.int8_acc} vs ORT ${method} ${expected}`);
+      const activations = r.quantized!.activations;
+      assert.ok(activations.every((a) => a.observer.observer === observer), `every activation uses ${observer}`);
+    }
+  });
 }
