@@ -164,7 +164,8 @@ test("SIMD conv (im2col GEMM, pointwise, grouped) equals the scalar reference", 
     [geometry(16, 32, [3, 3], [1, 1], [1, 1], [1, 1], 1), 1, 14, 14],
     [geometry(8, 16, [3, 3], [1, 1], [1, 1], [1, 1], 8), 1, 6, 6], // grouped, multiplier 2
     // 16 or more output channels and pixels: the 16x16 transposing NCHW store, across image borders.
-    [geometry(6, 40, [1, 1], [1, 1], [0, 0], [1, 1], 1), 2, 9, 9], // pointwise
+    [geometry(6, 40, [1, 1], [1, 1], [0, 0], [1, 1], 1), 2, 9, 9], // pointwise (transposed GEMM)
+    [geometry(7, 9, [1, 1], [1, 1], [0, 0], [1, 1], 1), 2, 4, 4], // pointwise, odd channels, full panels
     [geometry(6, 20, [3, 3], [1, 1], [1, 1], [1, 1], 1), 2, 10, 10], // implicit GEMM
     [geometry(5, 24, [3, 3], [2, 2], [1, 1], [1, 1], 1), 1, 20, 20], // im2col
   ];

@@ -36,6 +36,8 @@ export class PackedConv2d extends WasmAllocations {
    * 904, so the exact integer Winograd F(2x2, 3x3) cannot overflow): assembly/qkernels/winograd.ts.
    */
   readonly winograd: boolean;
+  /** True for 1x1 stride-1 unpadded single-group convs: the transposed GEMM of pointwise.ts. */
+  readonly pointwise: boolean;
   private readonly cg: number;
   private readonly og: number;
   private readonly kg: number;
@@ -104,6 +106,15 @@ export class PackedConv2d extends WasmAllocations {
       g.dilation[1] === 1 &&
       g.inChannels % 8 === 0 &&
       g.inChannels <= 904;
+    this.pointwise =
+      !this.depthwise &&
+      g.groups === 1 &&
+      kh === 1 &&
+      kw === 1 &&
+      g.stride[0] === 1 &&
+      g.stride[1] === 1 &&
+      g.padding[0] === 0 &&
+      g.padding[1] === 0;
     const symmetric = Array.from(weights.zeroPoints).every((z) => z === 0);
     this.requantEngine = engine === "x86" ? (g.groups <= 100 && symmetric ? "onednn" : "fbgemm") : engine;
     this.weightScales = perChannelF(weights.scales, oc, "weight scales");
@@ -112,7 +123,10 @@ export class PackedConv2d extends WasmAllocations {
     core.i8(this.raw, oc * this.kg).set(weights.data);
     this.rawZps = this.allocate(oc * 4);
     core.i32(this.rawZps, oc).set(perChannel(weights.zeroPoints, oc, "weight zero points"));
-    if (this.winograd) {
+    if (this.pointwise) {
+      this.packed = this.allocate(core.exports.qpointwise_packed_bytes(oc, g.inChannels));
+      core.exports.qpointwise_pack_weights(this.raw, this.rawZps, oc, g.inChannels, this.packed);
+    } else if (this.winograd) {
       this.packed = this.allocate(core.exports.qgemm_packed_bytes(oc, g.inChannels) * 16);
       core.exports.qwinograd_pack_weights(this.raw, this.rawZps, oc, g.inChannels, this.packed);
     } else if (this.depthwise) {
@@ -176,7 +190,7 @@ export class PackedConv2d extends WasmAllocations {
     checkQParams(q.outScale, q.outZeroPoint, "output");
     const g = this.geometry;
     const [oh, ow] = this.outputSize(h, w);
-    const dense = reference || this.depthwise;
+    const dense = reference || this.depthwise || this.pointwise;
     const key = `${dense ? "dense" : "packed"} ${q.inScale} ${q.outScale}`;
     if (key !== this.epiKey) {
       const consts = requantConstants(
@@ -203,7 +217,11 @@ export class PackedConv2d extends WasmAllocations {
     let nhwc = 0;
     let nhwcRows = h + 2 * g.padding[0];
     let nhwcCols = w + 2 * g.padding[1];
-    if (!reference && this.winograd) {
+    if (!reference && this.pointwise) {
+      blockRows = 16; // panels of 8 pixels per block
+      stride = align16(this.core.exports.qpointwise_scratch_bytes(blockRows, g.inChannels));
+      scratch = this.scratch.ensure(stride * threads);
+    } else if (!reference && this.winograd) {
       // Whole 4x4 input patches for every 2x2 output tile: up to one extra zero row and column.
       nhwcRows = Math.max(nhwcRows, 2 * Math.ceil(oh / 2) + 2);
       nhwcCols = Math.max(nhwcCols, 2 * Math.ceil(ow / 2) + 2);
@@ -293,12 +311,18 @@ export class PackedConv2d extends WasmAllocations {
     const threads = pool ? pool.threads : 1;
     this.prepare(batch, h, w, input, output, q, threads, false);
     const exec = (
-      k: "qdepthwise_thread" | "qconv_nhwc_thread" | "qconv_gemm_thread" | "qwinograd_thread",
+      k:
+        | "qdepthwise_thread"
+        | "qconv_nhwc_thread"
+        | "qconv_gemm_thread"
+        | "qwinograd_thread"
+        | "qpointwise_thread",
     ) => {
       if (pool) pool.run(k, this.desc);
       else this.core.guard(() => this.core.exports[k](this.desc, 0, 1));
     };
     if (this.depthwise) exec("qdepthwise_thread");
+    else if (this.pointwise) exec("qpointwise_thread");
     else {
       exec("qconv_nhwc_thread");
       exec(this.winograd ? "qwinograd_thread" : "qconv_gemm_thread");

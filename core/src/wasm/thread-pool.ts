@@ -14,6 +14,7 @@ export const POOL_KERNELS = [
   "qconv_gemm_thread",
   "qdepthwise_thread",
   "qwinograd_thread",
+  "qpointwise_thread",
 ] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
