@@ -507,7 +507,10 @@ export class Interpreter {
         const sub = obj.cls.submodules.get(attr);
         if (sub) return { k: "module", sub, path: joinPath(obj.path, attr) };
         if (attr === "training") return PY;
-        if (obj.cls.tensors.has(attr)) return this.hooks.mode === "trace" ? PROXY : FLOAT;
+        if (obj.cls.tensors.has(attr)) {
+          if (this.hooks.mode !== "trace") return FLOAT;
+          return obj.cls.parameters.has(attr) ? PROXY : UNKNOWN; // buffers stay concrete tensors by default
+        }
         const value = obj.cls.attributes.get(attr);
         if (value) {
           // Plain attributes: Python values (flags, sizes) or tensors FX treats as constants. Their

@@ -44,8 +44,10 @@ export interface ClassInfo {
   attributes: Map<string, PyNode>;
   /** qconfig assignments in __init__: "" for self.qconfig, "fc" for self.fc.qconfig. */
   qconfigs: Map<string, PyNode>;
-  /** Parameters and registered buffers (FX traces them as get_attr Proxies). */
+  /** Parameters and registered buffers. */
   tensors: Set<string>;
+  /** The parameters among them: FX proxies parameters (get_attr) but, by default, not buffers. */
+  parameters: Set<string>;
 }
 
 export interface FunctionInfo {
@@ -175,6 +177,7 @@ function buildClass(def: PyNode, names: NameTable, classes: Map<string, ClassInf
     attributes: new Map(base?.attributes ?? []),
     qconfigs: new Map(base?.qconfigs ?? []),
     tensors: new Set(base?.tensors ?? []),
+    parameters: new Set(base?.parameters ?? []),
   };
   const body = def.child("body");
   for (const s of body?.namedChildren ?? []) {
@@ -199,6 +202,7 @@ function collectInit(init: PyNode, info: ClassInfo, names: NameTable, classes: M
         else if (a?.type === "call" && /^self\.register_(buffer|parameter)$/.test(a.child("function")?.text ?? "")) {
           const name = stringValue(callArgs(a).positional[0]);
           if (name) info.tensors.add(name);
+          if (name && a.child("function")?.text === "self.register_parameter") info.parameters.add(name);
         }
       } else if (s.type === "if_statement" || s.type === "for_statement" || s.type === "with_statement" || s.type === "try_statement") {
         // Submodules assigned conditionally still exist on some path; record them.
@@ -223,6 +227,7 @@ function collectInit(init: PyNode, info: ClassInfo, names: NameTable, classes: M
     const ctor = unparen(right);
     if (ctor?.type === "call" && /^torch\.nn\.(parameter\.)?Parameter$/.test(names.resolve(ctor.child("function")) ?? "")) {
       info.tensors.add(attr);
+      info.parameters.add(attr);
       info.attributes.set(attr, right);
       return;
     }

@@ -251,3 +251,23 @@ test("symbolic_trace and fuse_fx trace too", async () => {
     QS3,
   );
 });
+
+test("parameters are traced values, buffers stay concrete tensors (FX's default)", async () => {
+  await checkMarked(
+    fxScript(py`
+      class M(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.gain = nn.Parameter(torch.ones(4))
+              self.register_buffer("calibrated", torch.zeros(1))
+
+          def forward(self, x):
+              if self.calibrated.item() > 0:
+                  x = x * 2
+              if self.gain.sum() > 0:  # expect: QS301 error
+                  x = x * self.gain
+              return x
+    `),
+    QS3,
+  );
+});
