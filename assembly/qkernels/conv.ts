@@ -3,9 +3,9 @@
 // point removed and the spatial padding materialised as zeros; (2) blocks of output pixels are
 // multiplied with the packed weights (reduction index k ordered (kh, kw, channel), so each tap is one
 // contiguous run of channels) and the epilogue output is written back to NCHW. Phase 2 reads the NHWC
-// copy directly (implicit GEMM) when a group has an even channel count, uses its rows as they are for
-// 1x1 stride-1 unpadded convs, and otherwise gathers im2col rows. 3x3 stride-1 convs with 8k channels
-// take winograd.ts instead of phase 2; depthwise convs take depthwise.ts.
+// copy directly (implicit GEMM) when a group has an even channel count, and otherwise gathers im2col
+// rows. 3x3 stride-1 convs with 8k channels take winograd.ts instead of phase 2, 1x1 stride-1 unpadded
+// convs take pointwise.ts (no NHWC copy at all) and depthwise convs take depthwise.ts.
 import {
   dget,
   threadRangeStart,
@@ -178,21 +178,16 @@ export function qconv_gemm_thread(desc: usize, t: i32, threads: i32): void {
   const ohw = oh * ow;
   const pixBytes = <usize>c << 1;
   const rowBytes = <usize>kp << 2;
-  // 1x1, stride 1, no padding, one group, even channel count: NHWC rows are the im2col rows.
-  const pointwise =
-    kh == 1 && kw == 1 && sh == 1 && sw == 1 && groups == 1 && (c & 1) == 0 && hp == oh && wp == ow && dget(desc, D_PH) == 0 && dget(desc, D_PW) == 0;
   const r0 = threadRangeStart(m, t, threads, 4);
   const r1 = threadRangeStart(m, t + 1, threads, 4);
   // Even channels per group: every tap is a whole number of i16 pairs, so the micro-kernel can read
   // the NHWC copy directly (implicit GEMM) instead of gathering im2col rows.
-  const implicit = !pointwise && (cg & 1) == 0;
+  const implicit = (cg & 1) == 0;
   for (let rb = r0; rb < r1; rb += blockRows) {
     const rows = min(blockRows, r1 - rb);
     for (let g = 0; g < groups; g++) {
       if (implicit) {
         implicitGemmBlock(desc, g, rb, rows, weights + <usize>g * groupWeightBytes, tmp);
-      } else if (pointwise) {
-        packTiles(nhwc + <usize>rb * pixBytes, pixBytes, rows, kp, tiles);
       } else {
         for (let r = 0; r < rows; r++) {
           const mm = rb + r;
