@@ -54,6 +54,25 @@ test("mlp reproduces PyTorch's float logits on the first 64 test images", (t) =>
 test("cnn reproduces PyTorch's float logits on the first 64 test images", (t) => check("cnn", t));
 test("dwcnn reproduces PyTorch's float logits on the first 64 test images", (t) => check("dwcnn", t));
 
+test("float accuracy on the whole test split is PyTorch's float_acc", async (t) => {
+  const d = digits();
+  const n = d.count - d.trainCount;
+  for (const name of ["mlp", "cnn", "dwcnn"]) {
+    const golden = loadSharedJson<{ float_acc: number }>("golden", "models", `${name}.json`);
+    const ex = FloatExecutor.create(await loadCore(), readModelFile(sharedPath("golden", "models", `${name}.onnx`)));
+    executors.push(ex);
+    const logits = (await ex.run({ input: d.test(n) }, { batchSize: 128 })).get("logits")!.data as Float32Array;
+    let correct = 0;
+    for (let s = 0; s < n; s++) {
+      const row = logits.subarray(s * 10, s * 10 + 10);
+      if (row.indexOf(Math.max(...row)) === d.y[d.trainCount + s]) correct++;
+    }
+    t.diagnostic(`${name}: ${correct}/${n} correct`);
+    // PyTorch reports the accuracy as a float32 fraction.
+    assert.equal(Math.fround(correct / n), golden.float_acc, `${name}: accuracy`);
+  }
+});
+
 test("MobileNetV2 matches ONNX Runtime on every Conv/Add activation and the logits", async (t) => {
   const file = sharedPath("golden", "models", "mobilenet_v2.onnx");
   const model = readModelFile(file);
