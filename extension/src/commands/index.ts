@@ -6,6 +6,7 @@ import type { CommandContext } from "./context";
 import { runModelJob } from "./model-jobs";
 import { pickBackend } from "./pick";
 import { openReport } from "./open-report";
+import { showOnnxNode } from "../panel/onnx-graph-document";
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
@@ -29,5 +30,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       void vscode.window.showInformationMessage(`QuantScope: ${p} will be offered first as calibration data.`);
     }),
     reg("quantscope.showOutput", () => ctx.output.show()),
+    // The panel's "node" links: the model's graph as text, at the node. Hidden from the palette.
+    reg("quantscope.showOnnxNode", async (first) => {
+      const arg = first as { model?: unknown; node?: unknown } | undefined;
+      if (typeof arg?.model !== "string" || typeof arg.node !== "string") return false;
+      return showOnnxNode(ctx.client, arg.model, arg.node, ctx.output);
+    }),
   ];
 }

@@ -31,7 +31,8 @@ export function registerOnnxGraphDocuments(): vscode.Disposable {
   });
 }
 
-export async function showOnnxNode(client: LanguageClient, model: string, node: string, output: vscode.LogOutputChannel): Promise<void> {
+/** Opens the graph of `model` as text with `node`'s line selected; false (after telling the user) on failure. */
+export async function showOnnxNode(client: LanguageClient, model: string, node: string, output: vscode.LogOutputChannel): Promise<boolean> {
   let g: DescribeModelResult;
   try {
     const params = { command: "quantscope.server.describeModel", arguments: [{ model }] };
@@ -39,7 +40,7 @@ export async function showOnnxNode(client: LanguageClient, model: string, node: 
   } catch (e) {
     output.error(`cannot read ${model}: ${e instanceof Error ? e.message : String(e)}`);
     void vscode.window.showErrorMessage(`QuantScope: cannot read ${path.basename(model)}`);
-    return;
+    return false;
   }
   const uri = vscode.Uri.from({ scheme: ONNX_GRAPH_SCHEME, path: `${model}.graph` });
   cache.set(uri.path, g);
@@ -47,4 +48,5 @@ export async function showOnnxNode(client: LanguageClient, model: string, node: 
   const index = g.nodes.findIndex((n) => n.name === node);
   const line = index < 0 ? 0 : index + 3;
   await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, doc.lineAt(line).text.length), preview: true });
+  return index >= 0;
 }

@@ -29,6 +29,19 @@ export function definePanelSuite(): void {
       assert.ok(report.layers.every((l) => l.sqnr?.propagated !== undefined && l.sqnr.propagated > 10), "every layer should have a plausible SQNR");
     });
 
+    it("a layer's node link opens the ONNX graph as text at that node", async () => {
+      await activateExtension();
+      const model = inWorkspace("digits", "model.onnx").fsPath;
+      const found = await vscode.commands.executeCommand<boolean>("quantscope.showOnnxNode", { model, node: "/conv2/Conv" });
+      assert.equal(found, true);
+      const editor = vscode.window.activeTextEditor;
+      assert.ok(editor, "no editor opened");
+      assert.equal(editor.document.uri.scheme, "quantscope-onnx");
+      const line = editor.document.lineAt(editor.selection.active.line).text;
+      assert.match(line, /^\/conv2\/Conv = Conv\(\/relu1\/Relu_output_0, /);
+      assert.match(line, /strides=\[2, 2\]/);
+    });
+
     it("refuses a JSON file that is not a QuantScope report", async () => {
       const api = await activateExtension();
       const before = api.panel.currentReportFile;
