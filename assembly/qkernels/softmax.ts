@@ -6,8 +6,10 @@
 // Otherwise (every engine; qsoftmax_naive): dequantize s * (q - zp) in f32, float softmax
 //   (max, exp(x - max), f32 sum along the dim, then e / sum for an inner dim or e * (1 / sum) for
 //   the last dim, as ATen's _vec_softmax / _vec_softmax_lastdim), then quantize with 1 / s_out.
+//   Along the last dim the sum is vec::reduce_all's: `lanes` f32 accumulators (8 on AVX2, 16 on
+//   AVX512) folded by a butterfly; along an inner dim each position sums sequentially.
 //   ATen's Sleef exp is replaced by the correctly rounded f32 exp (see activation.ts).
-// `scratch` needs 1024 bytes.
+// `scratch` needs 1024 bytes (qnnpack's table; the float path uses its first 64).
 import { ENGINE_QNNPACK } from "../util/engine";
 import { quantizeU8 } from "../util/float-exact";
 
@@ -22,6 +24,7 @@ export function qsoftmax_u8(
   outScale: f64,
   outZp: i32,
   engine: i32,
+  lanes: i32,
   scratch: usize,
 ): void {
   if (engine == ENGINE_QNNPACK && outScale == 0.00390625 && outZp == 0) {
@@ -40,9 +43,13 @@ export function qsoftmax_u8(
       for (let d = 0; d < D; d++) qmax = max<i32>(qmax, <i32>load<u8>(base + <usize>(d * inner)));
       const xmax: f32 = s * <f32>(qmax - inZp);
       let sum: f32 = 0;
-      for (let d = 0; d < D; d++) {
-        const x: f32 = s * <f32>(<i32>load<u8>(base + <usize>(d * inner)) - inZp);
-        sum += <f32>Math.exp(<f64>(x - xmax));
+      if (lastDim) {
+        sum = reduceAllSum(base, D, s, inZp, xmax, lanes, scratch);
+      } else {
+        for (let d = 0; d < D; d++) {
+          const x: f32 = s * <f32>(<i32>load<u8>(base + <usize>(d * inner)) - inZp);
+          sum += <f32>Math.exp(<f64>(x - xmax));
+        }
       }
       const rec: f32 = <f32>1.0 / sum;
       for (let d = 0; d < D; d++) {
@@ -53,6 +60,49 @@ export function qsoftmax_u8(
       }
     }
   }
+}
+
+/**
+ * vec::reduce_all(+) over exp(x - max) of a contiguous row: fewer than `lanes` values fold left to
+ * right; otherwise lane-wise accumulation of whole vectors, a partial last vector added into its
+ * lanes, then a butterfly (lane i with i ^ lanes/2, ... , i ^ 1) whose lane 0 is the sum.
+ */
+function reduceAllSum(row: usize, D: i32, s: f32, zp: i32, xmax: f32, lanes: i32, acc: usize): f32 {
+  if (D < lanes) {
+    let sum: f32 = 0;
+    for (let d = 0; d < D; d++) sum = d == 0 ? expAt(row, d, s, zp, xmax) : sum + expAt(row, d, s, zp, xmax);
+    return sum;
+  }
+  for (let l = 0; l < lanes; l++) store<f32>(acc + (<usize>l << 2), expAt(row, l, s, zp, xmax));
+  let d = lanes;
+  for (; d + lanes <= D; d += lanes) {
+    for (let l = 0; l < lanes; l++) {
+      const p = acc + (<usize>l << 2);
+      store<f32>(p, load<f32>(p) + expAt(row, d + l, s, zp, xmax));
+    }
+  }
+  for (let l = 0; d + l < D; l++) {
+    const p = acc + (<usize>l << 2);
+    store<f32>(p, load<f32>(p) + expAt(row, d + l, s, zp, xmax));
+  }
+  for (let step = lanes >> 1; step >= 1; step >>= 1) {
+    // Every lane adds its partner; read the old values first (one vector operation in ATen).
+    for (let l = 0; l < lanes; l++) {
+      if ((l & step) != 0) continue;
+      const a = load<f32>(acc + (<usize>l << 2));
+      const b = load<f32>(acc + (<usize>(l | step) << 2));
+      store<f32>(acc + (<usize>l << 2), a + b);
+      store<f32>(acc + (<usize>(l | step) << 2), b + a);
+    }
+  }
+  return load<f32>(acc);
+}
+
+// @ts-ignore: decorator
+@inline
+function expAt(row: usize, d: i32, s: f32, zp: i32, xmax: f32): f32 {
+  const x: f32 = s * <f32>(<i32>load<u8>(row + <usize>d) - zp);
+  return <f32>Math.exp(<f64>(x - xmax));
 }
 
 function qnnpackSoftmax(src: usize, dst: usize, outer: i32, D: i32, inner: i32, inScale: f32, table: usize): void {

@@ -542,7 +542,9 @@ export class QuantizedElementwiseKernels {
     let inner = 1;
     for (let j = d + 1; j < rank; j++) inner *= x.shape[j];
     if (x.shape[d] === 0 || outer * inner === 0) return;
-    this.x.qsoftmax_u8(x.ptr, out, outer, x.shape[d], inner, x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.scratch);
+    this.x.qsoftmax_u8(
+      x.ptr, out, outer, x.shape[d], inner, x.scale, x.zeroPoint, outQ.scale, outQ.zeroPoint, ENGINE_ID[engine], this.vectorBytes / 4, this.scratch,
+    );
   }
 
   /** quantized::batch_norm2d (eval mode); the same integers for every engine. */
