@@ -844,6 +844,7 @@ export class Interpreter {
       case "math.floor":
       case "math.trunc": {
         const bad = args.findIndex((a) => a.k === "proxy");
+        if (trace && bad >= 0 && this.file.fxWrappedNames.has(name)) return PROXY; // torch.fx.wrap("len")
         if (trace && bad >= 0) {
           const short = name.replace("math.", "");
           if (name === "bool") this.reportBoolOp(call, "`bool()`");

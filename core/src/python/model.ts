@@ -59,6 +59,8 @@ export interface FunctionInfo {
 
 export interface FileModel {
   names: NameTable;
+  /** Names passed to torch.fx.wrap("name") at module level (builtins like len included). */
+  fxWrappedNames: Set<string>;
   classes: Map<string, ClassInfo>;
   functions: Map<string, FunctionInfo>;
   statements: PyNode[];
@@ -123,7 +125,7 @@ export function buildFileModel(statements: PyNode[]): FileModel {
   // Second pass: user-class submodules refer to classes by name, possibly defined later in the file or
   // rebuilt in this pass; point them at this build's ClassInfo.
   for (const c of classes.values()) for (const sub of c.submodules.values()) relinkUser(sub, classes);
-  return { names, classes, functions, statements };
+  return { names, fxWrappedNames, classes, functions, statements };
 }
 
 const classCache = new WeakMap<PyNode, { importsKey: string; bases: Array<ClassInfo | undefined>; info: ClassInfo }>();

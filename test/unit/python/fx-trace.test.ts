@@ -271,3 +271,23 @@ test("parameters are traced values, buffers stay concrete tensors (FX's default)
     QS3,
   );
 });
+
+test("torch.fx.wrap('len') at module scope makes len() traceable", async () => {
+  await checkMarked(
+    py`
+      import torch
+      import torch.fx
+
+      torch.fx.wrap("len")
+
+
+      class M(torch.nn.Module):
+          def forward(self, x):
+              return x.view(len(x), -1)
+
+
+      torch.fx.symbolic_trace(M())
+    `,
+    QS3,
+  );
+});
