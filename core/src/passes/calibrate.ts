@@ -90,10 +90,9 @@ export class TensorObserver {
   result(): ActivationQParams {
     const base = { tensor: this.site.tensor, producerNode: this.site.producerNode, role: this.site.role, observer: this.site.observer };
     if (this.wasm) {
+      // Running min/max, as PyTorch's min_val/max_val buffers (HistogramObserver included).
       const q = this.wasm.calculateQParams();
-      const isHistogram = this.wasm.spec.kind === "histogram";
-      const [min, max] = isHistogram ? this.histogramRange() : [Number(this.wasm.minVal), Number(this.wasm.maxVal)];
-      return { ...base, min, max, scale: q.scales[0], zeroPoint: q.zeroPoints[0] };
+      return { ...base, min: Number(this.wasm.minVal), max: Number(this.wasm.maxVal), scale: q.scales[0], zeroPoint: q.zeroPoints[0] };
     }
     const { min, max } = this.calibrator!.range();
     // PyTorch's affine formula on the chosen range, through a MinMax observer with the same dtype/range.
@@ -112,11 +111,6 @@ export class TensorObserver {
     } finally {
       mm.dispose();
     }
-  }
-
-  /** HistogramObserver reports its running min/max (as PyTorch's min_val/max_val buffers). */
-  private histogramRange(): [number, number] {
-    return [Number(this.wasm!.minVal), Number(this.wasm!.maxVal)];
   }
 
   dispose(): void {

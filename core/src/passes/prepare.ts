@@ -201,17 +201,12 @@ export function prepare(input: Graph, options: PrepareOptions): QuantPlan {
     }
   }
 
-  // 4. Int8 values read in float.
+  // 4. Int8 values read in float: group outputs that are graph outputs or feed a float node. (Quantized copies
+  // of float values need no DeQuantStub: the float value itself is still there.)
   const int8Nodes = new Set(groups.flatMap((g) => g.nodes));
-  const dequantized: string[] = [];
-  for (const value of qparamsOf.keys()) {
-    const floatReaders = (index.consumers.get(value) ?? []).filter((n) => !int8Nodes.has(n));
-    const producerIsInt8 = index.producer.has(value) && int8Nodes.has(index.producer.get(value)!);
-    const isGroupOutput = groups.some((g) => g.output === value);
-    if (!producerIsInt8 && !isGroupOutput) continue; // a float value that was quantized: the float copy is still there
-    if (!isGroupOutput) continue; // intermediate values inside a fused group are never materialized
-    if (graph.isGraphOutput(value) || floatReaders.length > 0) dequantized.push(value);
-  }
+  const dequantized = groups
+    .map((g) => g.output)
+    .filter((value) => graph.isGraphOutput(value) || (index.consumers.get(value) ?? []).some((n) => !int8Nodes.has(n)));
 
   return { backend, graph, groups, floatNodes, observers, qparamsOf, fixed: fixedMap, dequantized, foldedBatchNorms };
 }
