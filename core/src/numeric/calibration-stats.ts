@@ -1,0 +1,245 @@
+// Calibration with statistics for the numeric report (any process, fs-free): runs the pipeline's own
+// calibrate pass (same observers, same qparams as `quantscope quantize`) while a tee on the float executor
+// also (1) builds a histogram of every observed tensor with PyTorch's HistogramObserver algorithm (for a
+// histogram observer this IS the observer's histogram) and (2) optionally keeps every float activation of
+// every batch, so what-if and sensitivity runs re-calibrate without re-running the float model.
+import { getBackend, type Engine } from "../backends";
+import { throwIfCancelled } from "../errors";
+import type { Model } from "../onnx/ir";
+import { calibrate, type CalibrationResult, type FloatTensor } from "../passes/calibrate";
+import { prepare, type QuantPlan } from "../passes/prepare";
+import { bindInputs, selectCalibrationSamples, DEFAULT_BATCH_SIZE } from "../pipeline/pipeline";
+import type { QConfigFile } from "../qconfig/types";
+import { FloatExecutor, type RunOptions, type TensorEvent } from "../runtime/float-executor";
+import { int8Support } from "../runtime/int8-ops";
+import type { WasmCore } from "../wasm/core";
+import { createObserver, type Observer } from "../wasm/observers";
+
+/** Bins of the statistics histograms (HistogramObserver's default). */
+export const STATS_BINS = 2048;
+
+/** What calibration saw of one tensor, next to the qparams its observer chose. */
+export interface TensorStatistics {
+  tensor: string;
+  producer_node: string;
+  role: "input" | "output";
+  /** The observer kind (histogram, minmax, ...). */
+  observer: string;
+  /** Smallest and largest value seen. */
+  min: number;
+  max: number;
+  scale: number;
+  zero_point: number;
+  /** The integer range the qparams target (0..127 with x86's reduce_range). */
+  quant_min: number;
+  quant_max: number;
+  /** The float range the int8 grid covers: values outside are clipped (saturate). */
+  clip_min: number;
+  clip_max: number;
+  /** Share of the calibration values outside [clip_min, clip_max] (from the 2048-bin histogram). */
+  clipped_fraction: number;
+  /** Share of the quant_min..quant_max levels the seen range [min, max] maps to (1: the whole grid is used). */
+  range_used: number;
+  /** Share of all 256 uint8 levels the seen range maps to (below range_used when reduce_range halves the grid). */
+  int8_levels_used: number;
+  /** Counts over [lo, hi] = [min, max] in equal bins. */
+  histogram: { lo: number; hi: number; counts: number[] };
+}
+
+/** Float activations of every calibration batch, replayed to observers instead of re-running the model. */
+export class ActivationCache {
+  readonly batches: { size: number; values: { name: string; shape: number[]; data: Float32Array }[] }[] = [];
+  samples = 0;
+
+  record(event: TensorEvent): void {
+    if (event.dtype !== "float32") return;
+    let b = this.batches[event.batchIndex];
+    if (!b) this.batches[event.batchIndex] = b = { size: event.shape[0] ?? 1, values: [] };
+    b.values.push({ name: event.name, shape: [...event.shape], data: Float32Array.from(event.data as Float32Array) });
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.batches.reduce((s, b) => s + b.values.reduce((t, v) => t + v.data.byteLength, 0), 0);
+  }
+
+  /**
+   * An object with the float executor's `run` that replays the cached batches to `onTensor` (the calibrate
+   * pass reads nothing else). The batches are the ones recorded, whatever batch size is asked for.
+   */
+  replayer(): Pick<FloatExecutor, "run"> {
+    return {
+      run: async (_inputs, options: RunOptions = {}) => {
+        let done = 0;
+        this.batches.forEach((b, batchIndex) => {
+          throwIfCancelled(options.signal);
+          for (const v of b.values) {
+            options.onTensor?.({ name: v.name, node: undefined, dtype: "float32", shape: v.shape, ptr: 0, data: v.data, batchIndex, batchStart: done });
+          }
+          done += b.size;
+          options.onProgress?.(done, this.samples);
+        });
+        return new Map();
+      },
+    };
+  }
+}
+
+export interface CalibrationWithStats {
+  plan: QuantPlan;
+  calibration: CalibrationResult;
+  batchSize: number;
+  /** The calibration samples (after the qconfig's numBatches/seed selection), by graph input. */
+  data: Map<string, FloatTensor>;
+  statistics: TensorStatistics[];
+  cache?: ActivationCache;
+}
+
+export interface CalibrateWithStatsRequest {
+  model: Model;
+  modelName?: string;
+  backend: Engine;
+  calib: FloatTensor | ReadonlyMap<string, FloatTensor>;
+  calibName?: string;
+  qconfig?: QConfigFile;
+  batchSize?: number;
+  /** Keep every float activation for later re-calibration (what-if, sensitivity). */
+  cacheActivations?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, message: string) => void;
+}
+
+/** Prepares, calibrates (the pipeline's calibrate pass) and collects statistics in the same float run. */
+export async function calibrateWithStatistics(core: WasmCore, req: CalibrateWithStatsRequest): Promise<CalibrationWithStats> {
+  const bound = bindInputs(req.model, req.calib, req.calibName);
+  const batchSize = req.batchSize ?? req.qconfig?.calibration?.batchSize ?? DEFAULT_BATCH_SIZE;
+  const data = selectCalibrationSamples(bound, batchSize, req.qconfig?.calibration?.numBatches, req.qconfig?.calibration?.seed);
+  const plan = prepare(req.model.graph, { backend: getBackend(req.backend), qconfig: req.qconfig, int8Support });
+  const executor = FloatExecutor.create(core, plan.graph, { file: req.modelName });
+  const histograms = new Map<string, Observer>();
+  const cache = req.cacheActivations ? new ActivationCache() : undefined;
+  try {
+    for (const site of plan.observers) histograms.set(site.tensor, createObserver(core, { kind: "histogram", dtype: "quint8", qscheme: "per_tensor_affine", bins: STATS_BINS }));
+    // Tee: the calibrate pass's observers see every tensor first, then the statistics and the cache.
+    const run = executor.run.bind(executor);
+    const tee: Pick<FloatExecutor, "run"> = {
+      run: (inputs, options = {}) =>
+        run(inputs, {
+          ...options,
+          onTensor: (e) => {
+            options.onTensor?.(e);
+            if (e.dtype !== "float32") return;
+            const h = histograms.get(e.name);
+            if (h) {
+              if (e.ptr) h.observePtr(e.ptr, e.data.length, e.shape);
+              else h.observe(e.data as Float32Array, e.shape);
+            }
+            cache?.record(e);
+          },
+        }),
+    };
+    const calibration = await calibrate(core, plan, tee as FloatExecutor, data, {
+      batchSize,
+      signal: req.signal,
+      onProgress: (p) => req.onProgress?.(p.samples, p.totalSamples, `calibrating: batch ${p.batch}/${p.batches}`),
+    });
+    if (cache) cache.samples = calibration.samples;
+    const statistics = plan.observers.map((site) => statisticsOf(calibration, site.tensor, histograms.get(site.tensor)!));
+    return { plan, calibration, batchSize, data, statistics, cache };
+  } finally {
+    for (const h of histograms.values()) h.dispose();
+    executor.dispose();
+  }
+}
+
+function statisticsOf(calibration: CalibrationResult, tensor: string, h: Observer): TensorStatistics {
+  const a = calibration.activations.get(tensor)!;
+  const state = h.histogram!();
+  const { quantMin, quantMax } = a.observer;
+  return describeRange({
+    tensor,
+    producer_node: a.producerNode,
+    role: a.role,
+    observer: a.observer.observer,
+    min: state.min,
+    max: state.max,
+    scale: a.scale,
+    zeroPoint: a.zeroPoint,
+    quantMin,
+    quantMax,
+    bins: state.bins,
+  });
+}
+
+/** Clipping range, clipped share and grid use of a tensor's qparams against its histogram. */
+export function describeRange(s: {
+  tensor: string;
+  producer_node: string;
+  role: "input" | "output";
+  observer: string;
+  min: number;
+  max: number;
+  scale: number;
+  zeroPoint: number;
+  quantMin: number;
+  quantMax: number;
+  bins: Float32Array;
+}): TensorStatistics {
+  const clipMin = (s.quantMin - s.zeroPoint) * s.scale;
+  const clipMax = (s.quantMax - s.zeroPoint) * s.scale;
+  const empty = !(s.min <= s.max);
+  const lo = empty ? 0 : s.min;
+  const hi = empty ? 0 : s.max;
+  const total = s.bins.reduce((a, b) => a + b, 0);
+  return {
+    tensor: s.tensor,
+    producer_node: s.producer_node,
+    role: s.role,
+    observer: s.observer,
+    min: lo,
+    max: hi,
+    scale: s.scale,
+    zero_point: s.zeroPoint,
+    quant_min: s.quantMin,
+    quant_max: s.quantMax,
+    clip_min: clipMin,
+    clip_max: clipMax,
+    clipped_fraction: total > 0 ? massOutside(s.bins, lo, hi, clipMin, clipMax) / total : 0,
+    range_used: levelsUsed(lo, hi, s.scale, s.zeroPoint, s.quantMin, s.quantMax) / (s.quantMax - s.quantMin + 1),
+    int8_levels_used: levelsUsed(lo, hi, s.scale, s.zeroPoint, s.quantMin, s.quantMax) / 256,
+    histogram: { lo, hi, counts: Array.from(s.bins) },
+  };
+}
+
+/** Histogram mass below clipMin or above clipMax; a bin cut by a bound counts in proportion. */
+function massOutside(bins: Float32Array, lo: number, hi: number, clipMin: number, clipMax: number): number {
+  const n = bins.length;
+  const width = (hi - lo) / n;
+  if (!(width > 0)) return lo < clipMin || hi > clipMax ? bins.reduce((a, b) => a + b, 0) : 0;
+  let out = 0;
+  for (let i = 0; i < n; i++) {
+    if (bins[i] === 0) continue;
+    const a = lo + i * width;
+    const b = a + width;
+    const below = Math.max(0, Math.min(b, clipMin) - a);
+    const above = Math.max(0, b - Math.max(a, clipMax));
+    out += (bins[i] * Math.min(width, below + above)) / width;
+  }
+  return out;
+}
+
+/** Integer levels between the quantized min and max (inclusive), clamped to the grid. */
+function levelsUsed(min: number, max: number, scale: number, zeroPoint: number, quantMin: number, quantMax: number): number {
+  const q = (v: number) => Math.min(quantMax, Math.max(quantMin, Math.round(v / scale) + zeroPoint));
+  return q(max) - q(min) + 1;
+}
+
+/** Averages a histogram down to `bins` bins (for reports). */
+export function downsampleHistogram(h: { lo: number; hi: number; counts: number[] }, bins: number): { lo: number; hi: number; counts: number[] } {
+  if (h.counts.length <= bins || h.counts.length % bins !== 0) return h;
+  const k = h.counts.length / bins;
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < h.counts.length; i++) counts[Math.floor(i / k)] += h.counts[i];
+  return { lo: h.lo, hi: h.hi, counts };
+}
+
