@@ -8,12 +8,13 @@
 // - x86 / fbgemm / onednn run ATen's dequantize -> float op -> quantize loops: the vectorized body
 //   dequantizes with an FMA and uses Sleef's exp/tanh, the scalar tail uses scale * (q - zp) and
 //   libm. We build one table per path (util/lut.ts applies each to its part of the loop). Sleef's
-//   expf/tanhf (1-ulp) are replaced by the correctly rounded value; the integers can differ only
-//   where the float result sits within an ulp of a rounding tie.
+//   expf is reproduced bit for bit (util/float-exact.ts); its tanhf and glibc's expf/tanhf are
+//   replaced by the correctly rounded value, so tanh's integers (and sigmoid's scalar tail) can
+//   differ only where the float result sits within an ulp of a rounding tie.
 // Kernels that take `scratch` need 512 bytes there; `loopStep` and `chunk` describe ATen's loop
 // (util/lut.ts: its vectorized step, and the per-thread chunk length or 0; unused for qnnpack).
 import { ENGINE_QNNPACK } from "../util/engine";
-import { fmaF32, quantizeU8, lrintF32, clampU8 } from "../util/float-exact";
+import { fmaF32, quantizeU8, lrintF32, clampU8, sleefExpF32 } from "../util/float-exact";
 import { applyLutU8, applySplitLutU8 } from "../util/lut";
 
 /** Output quantization PyTorch fixes for quint8 sigmoid (1/256, 0) and tanh (2/256, 128). */
@@ -119,9 +120,8 @@ export function qsigmoid_u8(
   const tailInv: f32 = <f32>1.0 / <f32>outScale;
   for (let i = 0; i < 256; i++) {
     const x: f32 = <f32>(i - inZp) * s;
-    const e = <f32>Math.exp(<f64>-x);
-    const vecY: f32 = <f32>1.0 / (<f32>1.0 + e);
-    const tailY = <f32>(1.0 / (1.0 + <f64>e));
+    const vecY: f32 = <f32>1.0 / (<f32>1.0 + sleefExpF32(-x));
+    const tailY = <f32>(1.0 / (1.0 + <f64><f32>Math.exp(<f64>-x)));
     store<u8>(scratch + <usize>i, <u8>quantizeU8(vecY, vecInv, outZp));
     store<u8>(scratch + 256 + <usize>i, <u8>quantizeU8(tailY, tailInv, outZp));
   }

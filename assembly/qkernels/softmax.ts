@@ -4,14 +4,17 @@
 //   table t[i] = lrint(qscale * exp((i - 255) * s_in)), qscale = min(UINT32_MAX / D, 2^23 - 1),
 //   indexed by x - max(x) + 255 along the dim; y = min(((t << 8) + sum / 2) / sum, 255) in u32.
 // Otherwise (every engine; qsoftmax_naive): dequantize s * (q - zp) in f32, float softmax
-//   (max, exp(x - max), f32 sum along the dim, then e / sum for an inner dim or e * (1 / sum) for
-//   the last dim, as ATen's _vec_softmax / _vec_softmax_lastdim), then quantize with 1 / s_out.
-//   Along the last dim the sum is vec::reduce_all's: `lanes` f32 accumulators (8 on AVX2, 16 on
-//   AVX512) folded by a butterfly; along an inner dim each position sums sequentially.
-//   ATen's Sleef exp is replaced by the correctly rounded f32 exp (see activation.ts).
+//   as ATen's kernels, then quantize with 1 / s_out. Checked bit for bit against torch.softmax's
+//   float outputs (PyTorch 1.13):
+//   - last dim (_vec_softmax_lastdim): Sleef exp(x - max) (util/float-exact.ts), the sum as
+//     vec::reduce_all's `lanes` f32 accumulators (8 on AVX2, 16 on AVX512) folded by a butterfly,
+//     then e * (1 / sum);
+//   - an inner dim (_vec_softmax): positions in whole `lanes`-wide groups of each outer row use
+//     Sleef exp, the rest libm expf (here: correctly rounded, which glibc's is nearly always); both
+//     sum sequentially along the dim in f32 and divide e / sum.
 // `scratch` needs 1024 bytes (qnnpack's table; the float path uses its first 64).
 import { ENGINE_QNNPACK } from "../util/engine";
-import { quantizeU8 } from "../util/float-exact";
+import { quantizeU8, sleefExpF32 } from "../util/float-exact";
 
 export function qsoftmax_u8(
   src: usize,
@@ -42,19 +45,20 @@ export function qsoftmax_u8(
       let qmax = 0;
       for (let d = 0; d < D; d++) qmax = max<i32>(qmax, <i32>load<u8>(base + <usize>(d * inner)));
       const xmax: f32 = s * <f32>(qmax - inZp);
+      const sleef = lastDim || j < inner - (inner % lanes);
       let sum: f32 = 0;
       if (lastDim) {
         sum = reduceAllSum(base, D, s, inZp, xmax, lanes, scratch);
       } else {
         for (let d = 0; d < D; d++) {
           const x: f32 = s * <f32>(<i32>load<u8>(base + <usize>(d * inner)) - inZp);
-          sum += <f32>Math.exp(<f64>(x - xmax));
+          sum += expF32(x - xmax, sleef);
         }
       }
       const rec: f32 = <f32>1.0 / sum;
       for (let d = 0; d < D; d++) {
         const x: f32 = s * <f32>(<i32>load<u8>(base + <usize>(d * inner)) - inZp);
-        const e = <f32>Math.exp(<f64>(x - xmax));
+        const e = expF32(x - xmax, sleef);
         const p: f32 = lastDim ? e * rec : e / sum;
         store<u8>(obase + <usize>(d * inner), <u8>quantizeU8(p, inv, outZp));
       }
@@ -102,7 +106,14 @@ function reduceAllSum(row: usize, D: i32, s: f32, zp: i32, xmax: f32, lanes: i32
 @inline
 function expAt(row: usize, d: i32, s: f32, zp: i32, xmax: f32): f32 {
   const x: f32 = s * <f32>(<i32>load<u8>(row + <usize>d) - zp);
-  return <f32>Math.exp(<f64>(x - xmax));
+  return sleefExpF32(x - xmax);
+}
+
+/** Sleef's vectorized expf, or libm's (correctly rounded here) for ATen's scalar tails. */
+// @ts-ignore: decorator
+@inline
+function expF32(x: f32, sleef: bool): f32 {
+  return sleef ? sleefExpF32(x) : <f32>Math.exp(<f64>x);
 }
 
 function qnnpackSoftmax(src: usize, dst: usize, outer: i32, D: i32, inner: i32, inScale: f32, table: usize): void {

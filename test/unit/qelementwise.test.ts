@@ -163,6 +163,21 @@ test("TensorIterator-style loop coalescing", () => {
   assert.throws(() => coalescedLoop([2, 3, 4, 5], [[2, 1, 4, 1], [1, 3, 1, 5]]), /at most 3/);
 });
 
+test("x86 sigmoid's vectorized body uses Sleef's expf, not the correctly rounded exp", async () => {
+  // PyTorch 1.13 gives these integers; a correctly rounded exp would give 63, 152 and 200.
+  const k = await kernels();
+  for (const [scale, zeroPoint, byte, expected] of [
+    [0.1883518397808075, 162, 156, 62],
+    [0.053056906908750534, 128, 135, 151],
+    [0.022936273366212845, 108, 164, 201],
+  ]) {
+    const x = tensor([64], { scale, zeroPoint }, () => byte);
+    const out = check(k, [x], 64, ([t], o) => k.sigmoid("onednn", t, o));
+    assert.deepEqual([...new Set(out)], [expected], `scale ${scale}`);
+  }
+  k.dispose();
+});
+
 test("batch_norm2d per-channel tables equal direct evaluation", async () => {
   const k = await kernels();
   const C = 5;
