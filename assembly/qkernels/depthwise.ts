@@ -52,22 +52,21 @@ export function qdepthwise_pack_weights(src: usize, zps: usize, channels: i32, t
       const v = <i32>load<i8>(src + <usize>c * taps + t) - zp;
       v128.store(dst + (<usize>(c * taps + t) << 4), i16x8.splat(<i16>v));
     }
-    // 3x3 kernels also get the taps in pairs (t0,t1) (t2,t3) (t4,t5) (t6,t7) (t8,0), each pair
-    // repeated 4 times, for i32x4.dot_i16x8_s on interleaved inputs.
-    if (taps == 9) {
-      const pairs = dst + <usize>channels * 9 * 16 + <usize>c * 80;
-      for (let q = 0; q < 5; q++) {
-        const lo = <i32>load<i8>(src + <usize>c * 9 + 2 * q) - zp;
-        const hi = q < 4 ? <i32>load<i8>(src + <usize>c * 9 + 2 * q + 1) - zp : 0;
-        v128.store(pairs + (<usize>q << 4), i32x4.splat((hi << 16) | (lo & 0xffff)));
-      }
+    // The taps again in pairs (t0,t1) (t2,t3) ... (last, 0), each pair repeated 4 times, for
+    // i32x4.dot_i16x8_s on interleaved inputs.
+    const pairCount = (taps + 1) >> 1;
+    const pairs = dst + <usize>channels * taps * 16 + <usize>c * pairCount * 16;
+    for (let q = 0; q < pairCount; q++) {
+      const lo = <i32>load<i8>(src + <usize>c * taps + 2 * q) - zp;
+      const hi = 2 * q + 1 < taps ? <i32>load<i8>(src + <usize>c * taps + 2 * q + 1) - zp : 0;
+      v128.store(pairs + (<usize>q << 4), i32x4.splat((hi << 16) | (lo & 0xffff)));
     }
   }
 }
 
 /** Bytes of packed depthwise weights (splatted taps, plus tap pairs for 3x3). */
 export function qdepthwise_packed_bytes(channels: i32, taps: i32): i32 {
-  return channels * taps * 16 + (taps == 9 ? channels * 80 : 0);
+  return channels * taps * 16 + channels * ((taps + 1) >> 1) * 16;
 }
 
 /** Row stride (in i16 elements) of the padded scratch plane; also used by the host to size scratch. */
@@ -82,7 +81,7 @@ export function qdepthwise_plane_stride(w: i32, pw: i32, ow: i32, sw: i32, kw: i
 export function qdepthwise_scratch_bytes(h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): i32 {
   const stride = qdepthwise_plane_stride(w, pw, ow, sw, kw, dw);
   const rows = max(h + 2 * ph, (oh - 1) * sh + (kh - 1) * dh + 1);
-  return rows * stride * 2 + 16 + ((ow + 7) & ~7) * 4 + 16;
+  return rows * stride * 2 + 16 + ((ow + 7) & ~7) * 4 + (kh * kw + 2) * 4 + 16;
 }
 
 /** Thread `t` of `threads` computes its share of the batch * C channel planes. */
@@ -116,6 +115,9 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
   const plane = <usize>dget(desc, D_SCRATCH) + <usize>t * <usize>dget(desc, D_SCRATCH_STRIDE);
   const rowTmp = plane + (<usize>rowsNeeded * stride << 1);
   const accRow = rowTmp + 16; // i32 accumulators of one output row, OW rounded up to 8
+  // Byte offset of each tap from an output's top-left input (taps + 1 entries: an odd count pairs
+  // its last tap with a repeat of tap 0, whose weight in the pair is 0).
+  const tapOffsets = accRow + (<usize>((ow + 7) & ~7) << 2);
   const taps = kh * kw;
   const total = dget(desc, D_BATCH) * channels;
   const p0 = threadRangeStart(total, t, threads, 1);
@@ -144,7 +146,8 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
       for (; x < w; x++) store<i16>(d + (<usize>x << 1), <i16>(<i32>load<u8>(s + x) - inZp));
     }
     const wt = weights + (<usize>(c * taps) << 4);
-    const wpairs = weights + <usize>channels * taps * 16 + <usize>c * 80;
+    const pairCount = (taps + 1) >> 1;
+    const wpairs = weights + <usize>channels * taps * 16 + <usize>c * pairCount * 16;
     const cOff = <usize>c << 2;
     const bint = load<i32>(bintP + cOff);
     const ea = load<f32>(aP + cOff);
@@ -166,32 +169,23 @@ export function qdepthwise_thread(desc: usize, t: i32, threads: i32): void {
       const aV = f32x4.splat(ea);
       const bfV = f32x4.splat(ebf);
       const ccV = f32x4.splat(ecc);
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          store<i32>(tapOffsets + (<usize>(i * kw + j) << 2), <i32>(<usize>(i * dh) * strideBytes + (<usize>(j * dw) << 1)));
+        }
+      }
+      store<i32>(tapOffsets + (<usize>taps << 2), 0);
       for (let y = 0; y < oh; y++) {
         const rowBase = plane + <usize>(y * sh) * strideBytes;
+        if (sw == 1) dwPairsRow(rowBase, tapOffsets, wpairs, pairCount, ow, accRow, false);
+        else dwPairsRow(rowBase, tapOffsets, wpairs, pairCount, ow, accRow, true);
         const drow = dst + <usize>y * ow;
         for (let x = 0; x < ow; x += 8) {
-          let acc0 = i32x4.splat(0);
-          let acc1 = i32x4.splat(0);
-          let wtap = wt;
-          for (let i = 0; i < kh; i++) {
-            const r = rowBase + <usize>(i * dh) * strideBytes + (<usize>(x * sw) << 1);
-            for (let j = 0; j < kw; j++) {
-              const at = r + (<usize>(j * dw) << 1);
-              let v: v128;
-              if (sw == 1) {
-                v = v128.load(at);
-              } else {
-                v = i8x16.shuffle(v128.load(at), v128.load(at, 16), 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29);
-              }
-              const wv = v128.load(wtap);
-              acc0 = i32x4.add(acc0, i32x4.extmul_low_i16x8_s(v, wv));
-              acc1 = i32x4.add(acc1, i32x4.extmul_high_i16x8_s(v, wv));
-              wtap += 16;
-            }
-          }
-          const q0 = requant4Splat(acc0, bintV, aV, bfV, ccV, outZpV, loZ, hiZ);
-          const q1 = requant4Splat(acc1, bintV, aV, bfV, ccV, outZpV, loZ, hiZ);
-          const bytes = narrow8(q0, q1);
+          const acc = accRow + (<usize>x << 2);
+          const bytes = narrow8(
+            requant4Splat(v128.load(acc), bintV, aV, bfV, ccV, outZpV, loZ, hiZ),
+            requant4Splat(v128.load(acc, 16), bintV, aV, bfV, ccV, outZpV, loZ, hiZ),
+          );
           if (x + 8 <= ow) {
             v128.store64_lane(drow + x, bytes, 0);
           } else {
@@ -331,5 +325,34 @@ function dw3x3Row(r0: usize, strideBytes: usize, wp: usize, ow: i32, accRow: usi
     a0 += xStep;
     a1 += xStep;
     a2 += xStep;
+  }
+}
+
+/** Any kernel size and dilation, stride 1 or 2: taps in pairs through the offset table, raw accumulators. */
+// @ts-ignore: decorator
+@inline
+function dwPairsRow(rowBase: usize, tapOffsets: usize, wpairs: usize, pairCount: i32, ow: i32, accRow: usize, stride2: bool): void {
+  const xStep: usize = stride2 ? 32 : 16;
+  let base = rowBase;
+  let acc = accRow;
+  const end = accRow + (<usize>((ow + 7) & ~7) << 2);
+  while (acc < end) {
+    let lo = i32x4.splat(0);
+    let hi = i32x4.splat(0);
+    let off = tapOffsets;
+    let wp = wpairs;
+    for (let q = 0; q < pairCount; q++) {
+      const va = loadTap(base + <usize>load<i32>(off), stride2);
+      const vb = loadTap(base + <usize>load<i32>(off, 4), stride2);
+      const w = v128.load(wp);
+      lo = pairStep(lo, va, vb, w, false);
+      hi = pairStep(hi, va, vb, w, true);
+      off += 8;
+      wp += 16;
+    }
+    v128.store(acc, lo);
+    v128.store(acc, hi, 16);
+    acc += 32;
+    base += xStep;
   }
 }
