@@ -132,6 +132,9 @@ export class PackedLinear extends WasmAllocations {
     bias?: Float32Array,
   ) {
     super(core);
+    if (!Number.isInteger(n) || !Number.isInteger(k) || n < 1 || k < 1) {
+      throw new RangeError(`linear needs positive integer sizes, got ${n} outputs x ${k} inputs`);
+    }
     if (weights.data.length !== n * k)
       throw new RangeError(`linear weight has ${weights.data.length} values, expected ${n}x${k}`);
     if (bias && bias.length !== n)
