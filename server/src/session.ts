@@ -193,18 +193,35 @@ export class Session {
       return { ...base, findings: applyLintSettings(findings, settings.lint) };
     }
     if (!this.python || !snapshot.python) return { ...base, findings: [], skipped: "the Python analyzer is not loaded" };
-    const findings = this.python.analyze(snapshot.python, settings.lint);
-    return { ...base, findings: applyLintSettings(findings, settings.lint) };
+    try {
+      const findings = this.python.analyze(snapshot.python, settings.lint);
+      return { ...base, findings: applyLintSettings(findings, settings.lint) };
+    } catch (e) {
+      // Cached like a result, so a document that trips the analyzer is not re-analyzed on every request.
+      this.log(`the Python analyzer failed on ${snapshot.uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return { ...base, findings: [], skipped: "the Python analyzer failed" };
+    }
   }
 
+  /** A failed parse must never lose the text: the document stays open, just without Python analysis. */
   private parsePython(text: string): PythonDocumentState | undefined {
     if (!this.python || text.length > MAX_ANALYZED_CHARS) return undefined;
-    return this.python.parse(text);
+    try {
+      return this.python.parse(text);
+    } catch (e) {
+      this.log(`the Python parser failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return undefined;
+    }
   }
 
   private editPython(previous: DocumentSnapshot, changes: TextDocumentContentChangeEvent[], newText: string): PythonDocumentState | undefined {
     if (!this.python || newText.length > MAX_ANALYZED_CHARS) return undefined;
-    if (!previous.python) return this.python.parse(newText);
-    return this.python.edit(previous.python, changes, newText);
+    if (!previous.python) return this.parsePython(newText);
+    try {
+      return this.python.edit(previous.python, changes, newText);
+    } catch (e) {
+      this.log(`incremental Python parse failed, parsing from scratch: ${e instanceof Error ? e.message : String(e)}`);
+      return this.parsePython(newText);
+    }
   }
 }

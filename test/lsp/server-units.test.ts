@@ -11,6 +11,7 @@ import { fixAllEdits, suppressionEdit } from "../../server/src/handlers/code-act
 import { Session, type DocumentSnapshot } from "../../server/src/session";
 import { PyprojectResolver } from "../../server/src/pyproject";
 import { fileUri } from "./lsp-client";
+import type { PythonSupport } from "../../server/src/python-support";
 import type { Finding } from "../../core/src/diagnostics";
 
 test("client settings: nested and dotted keys, lint.* and rules.*, bad values ignored", () => {
@@ -129,4 +130,41 @@ test("fix-all takes each finding's first fix and skips fixes that touch text alr
   ]);
   assert.equal(fixed, 2);
   assert.deepEqual(edits.map((e) => e.newText), ["a", "c", "c2"]);
+});
+
+test("session: a Python analyzer that throws never loses the text or throws out of the session", () => {
+  const logs: string[] = [];
+  let analyzeCalls = 0;
+  const failing: PythonSupport = {
+    parse: (text) => {
+      if (text.includes("boom")) throw new Error("parse failed");
+      return { text };
+    },
+    edit: () => {
+      throw new Error("edit failed");
+    },
+    dispose: () => {},
+    analyze: () => {
+      analyzeCalls++;
+      throw new Error("analyze failed");
+    },
+    hover: () => undefined,
+    symbols: () => [],
+  };
+  const session = new Session((m) => logs.push(m), failing);
+  const uri = "file:///x.py";
+  session.open(uri, "python", 1, "x = 1\n");
+  session.change(uri, 2, [{ range: { start: { line: 0, character: 4 }, end: { line: 0, character: 5 } }, text: "2" }]);
+  assert.equal(session.get(uri)?.document.getText(), "x = 2\n");
+  assert.ok(session.get(uri)?.python, "re-parsed from scratch after the failed incremental parse");
+  session.change(uri, 3, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: "boom " }]);
+  assert.equal(session.get(uri)?.document.getText(), "boom x = 2\n");
+  assert.equal(session.get(uri)?.python, undefined);
+  session.change(uri, 4, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 5 } }, text: "" }]);
+  const a = session.analysis(uri);
+  assert.deepEqual(a?.findings, []);
+  assert.equal(a?.skipped, "the Python analyzer failed");
+  session.analysis(uri);
+  assert.equal(analyzeCalls, 1, "the failure is cached for the version");
+  assert.ok(logs.some((l) => /edit failed/.test(l)) && logs.some((l) => /parse failed/.test(l)) && logs.some((l) => /analyze failed/.test(l)));
 });
