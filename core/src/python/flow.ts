@@ -18,8 +18,6 @@ export interface QconfigInfo {
   /** The backend named in get_default_qconfig("x86") and friends. */
   backend?: string;
   backendNode?: PyNode;
-  /** For QConfig(activation=...): the activation observer expression and its range facts. */
-  activation?: { node: PyNode; fullRange: boolean; withArgs?: PyNode };
   /** Weight observer uses per_channel_affine_float_qparams (needed by Embedding). */
   floatQparams: boolean;
 }
@@ -334,7 +332,7 @@ class FlowWalker {
       const isGlobalApi = resolved !== undefined && rootName !== undefined && this.file.names.isBound(rootName) && !this.lookup(rootName, scope);
       if (!isGlobalApi) {
         const obj = this.expr(objNode, scope);
-        if (obj?.k === "model") return this.modelMethod(obj.obj, method, args, n, scope);
+        if (obj?.k === "model") return this.modelMethod(obj.obj, method, args, scope);
         if (obj?.k === "load") {
           obj.event.usedAsModule.push(n);
           this.visitArgs(args, scope);
@@ -449,7 +447,7 @@ class FlowWalker {
     m.used = true;
   }
 
-  private modelMethod(m: ModelObj, method: string, args: CallArgs, n: PyNode, scope: Scope): Binding | undefined {
+  private modelMethod(m: ModelObj, method: string, args: CallArgs, scope: Scope): Binding | undefined {
     switch (method) {
       case "eval":
         m.training = false;
@@ -490,7 +488,6 @@ class FlowWalker {
           return this.callUserFunction(fn, values, kw, this.globalScope(scope));
         }
         this.visitArgs(args, scope);
-        void n;
         return undefined;
       }
     }
@@ -760,7 +757,7 @@ class FlowWalker {
             return { ...base, kind: /float16|torch\.float/.test(actText) ? "dynamic" : "weight-only", floatQparams };
           }
           const isQat = /FakeQuantize/.test(actText);
-          return { ...base, kind: isQat ? "qat" : "static", activation: act ? activationFacts(act) : undefined, floatQparams };
+          return { ...base, kind: isQat ? "qat" : "static", floatQparams };
         }
         case "QConfigDynamic":
           return { ...base, kind: "dynamic" };
@@ -835,23 +832,6 @@ function unknownQconfig(node: PyNode): QconfigInfo {
   return { node, kind: "unknown", floatQparams: false };
 }
 
-function activationFacts(act: PyNode): { node: PyNode; fullRange: boolean; withArgs?: PyNode } {
-  // Observer classes with a full 0..255 range unless told otherwise; the default_* instances use 0..127.
-  const text = act.text;
-  if (/\bdefault_(observer|histogram_observer|fake_quant|per_channel_weight_observer|weight_observer)\b/.test(text) && !/with_args/.test(text)) {
-    return { node: act, fullRange: false };
-  }
-  const withArgs = act.type === "call" && act.child("function")?.child("attribute")?.text === "with_args" ? act : undefined;
-  if (!withArgs) {
-    return { node: act, fullRange: /(MinMaxObserver|HistogramObserver|MovingAverageMinMaxObserver|FakeQuantize)$/.test(text.trim()) };
-  }
-  const args = callArgs(withArgs);
-  const reduce = args.keyword.get("reduce_range");
-  const qmax = args.keyword.get("quant_max");
-  const dtype = args.keyword.get("dtype")?.text ?? "torch.quint8";
-  const fullRange = !(reduce?.type === "true") && !(qmax && Number(qmax.text) <= 127) && /quint8/.test(dtype);
-  return { node: act, fullRange, withArgs };
-}
 
 export function snapshot(m: ModelObj): ModelObj {
   return { ...m, qconfigs: new Map(m.qconfigs), fused: new Map(m.fused) };

@@ -186,7 +186,7 @@ export class Interpreter {
         return this.execIf(s, frame);
       case "for_statement": {
         const iter = this.eval(s.child("right"), frame);
-        const element = this.iterate(iter, s.child("right") ?? s, frame);
+        const element = this.iterate(iter, s.child("right") ?? s);
         const before = new Map(frame.env);
         const left = s.child("left");
         if (left) this.bind(left, element, frame);
@@ -242,7 +242,6 @@ export class Interpreter {
     if (!branches.some((b) => b.cond === undefined)) branches.push({});
     const start = frame.env;
     const outcomes: Map<string, Val>[] = [];
-    const returnsBefore = frame.returns.length;
     for (const b of branches) {
       frame.env = new Map(start);
       if (b.cond) {
@@ -262,7 +261,6 @@ export class Interpreter {
         outcomes.push(frame.env);
       }
     }
-    void returnsBefore;
     frame.env = outcomes.length === 0 ? start : outcomes.reduce((a, b) => joinEnv(a, b));
   }
 
@@ -276,7 +274,7 @@ export class Interpreter {
   private augAssign(a: PyNode, frame: Frame): void {
     const left = a.child("left");
     const op = a.tokens[0] ?? "+=";
-    const result = this.binary(op.slice(0, -1), this.eval(left, frame), this.eval(a.child("right"), frame), a, frame, true);
+    const result = this.binary(op.slice(0, -1), this.eval(left, frame), this.eval(a.child("right"), frame), a, true);
     if (left?.type === "identifier") frame.env.set(left.text, result);
   }
 
@@ -342,8 +340,7 @@ export class Interpreter {
     });
   }
 
-  private iterate(v: Val, node: PyNode, frame: Frame): Val {
-    void frame;
+  private iterate(v: Val, node: PyNode): Val {
     if (v.k === "proxy") {
       this.reportIteration(node, "a `for` loop");
       return PROXY;
@@ -392,7 +389,7 @@ export class Interpreter {
       case "call":
         return this.call(n, frame);
       case "binary_operator":
-        return this.binary(n.tokens[0] ?? "+", this.eval(n.child("left"), frame), this.eval(n.child("right"), frame), n, frame, false);
+        return this.binary(n.tokens[0] ?? "+", this.eval(n.child("left"), frame), this.eval(n.child("right"), frame), n, false);
       case "unary_operator": {
         const v = this.eval(n.child("argument"), frame);
         return v.k === "py" ? PY : v;
@@ -478,7 +475,7 @@ export class Interpreter {
         const right = c.child("right");
         const it = this.eval(right, inner);
         if (it.k === "proxy") this.reportIteration(right ?? c, "a comprehension");
-        const el = this.iterate(it.k === "proxy" ? UNKNOWN : it, c, inner);
+        const el = this.iterate(it.k === "proxy" ? UNKNOWN : it, c);
         const left = c.child("left");
         if (left) this.bind(left, it.k === "proxy" ? PROXY : el, inner);
       } else if (c.type === "if_clause") {
@@ -579,8 +576,7 @@ export class Interpreter {
     }
   }
 
-  private binary(op: string, a: Val, b: Val, node: PyNode, frame: Frame, inPlace: boolean): Val {
-    void frame;
+  private binary(op: string, a: Val, b: Val, node: PyNode, inPlace: boolean): Val {
     if (this.hooks.mode === "trace") {
       if (a.k === "proxy" || b.k === "proxy") return PROXY;
       if (a.k === "py" && b.k === "py") return PY;
@@ -613,12 +609,10 @@ export class Interpreter {
 
   private call(n: PyNode, frame: Frame): Val {
     const fnNode = unparen(n.child("function"));
-    const argsNode = n.child("arguments");
     const parsed = callArgs(n);
     const evalArgs = () => parsed.positional.map((a) => this.eval(a, frame));
     const evalKwargs = () => new Map([...parsed.keyword].map(([k, v]) => [k, this.eval(v, frame)] as const));
     for (const s of parsed.splat) this.eval(s, frame);
-    void argsNode;
     if (!fnNode) return UNKNOWN;
 
     // Method calls: obj.method(...)
@@ -636,17 +630,17 @@ export class Interpreter {
         if (obj.k === "self") {
           const m = obj.cls.methods.get(method);
           if (m) return this.callFunction(m, evalArgs(), evalKwargs(), { cls: obj.cls, path: obj.path }, obj.cls);
-          if (method === "forward") return this.runForwardOf(obj.cls, obj.path, evalArgs(), frame);
+          if (method === "forward") return this.runForwardOf(obj.cls, obj.path, evalArgs());
           evalArgs();
           return UNKNOWN;
         }
         if (obj.k === "module" || obj.k === "modules") {
           if (method === "forward") return this.callModule(obj, evalArgs(), n, frame, parsed.positional[0]);
-          return this.moduleMethod(obj, method, evalArgs(), n, frame);
+          return this.moduleMethod(obj, method, evalArgs(), n);
         }
-        return this.tensorMethod(obj, method, evalArgs(), n, frame);
+        return this.tensorMethod(obj, method, evalArgs(), n);
       }
-      return this.namedCall(resolved ?? "", evalArgs(), evalKwargs(), n, frame, parsed.positional);
+      return this.namedCall(resolved ?? "", evalArgs(), evalKwargs(), n, parsed.positional);
     }
     if (fnNode.type === "identifier") {
       const local = frame.env.get(fnNode.text);
@@ -660,7 +654,7 @@ export class Interpreter {
         }
       }
       const resolved = this.file.names.resolveDotted(fnNode.text);
-      return this.namedCall(resolved, evalArgs(), evalKwargs(), n, frame, parsed.positional);
+      return this.namedCall(resolved, evalArgs(), evalKwargs(), n, parsed.positional);
     }
     // Calling the result of an expression, e.g. self.layers[0](x).
     const callee = this.eval(fnNode, frame);
@@ -669,8 +663,7 @@ export class Interpreter {
     return UNKNOWN;
   }
 
-  private runForwardOf(cls: ClassInfo, path: string, args: Val[], frame: Frame): Val {
-    void frame;
+  private runForwardOf(cls: ClassInfo, path: string, args: Val[]): Val {
     const fwd = forwardOf(cls);
     return fwd ? this.callFunction(fwd, args, new Map(), { cls, path }, cls) : UNKNOWN;
   }
@@ -691,7 +684,7 @@ export class Interpreter {
     }
     if (kind.k === "user") {
       if (this.hooks.mode === "trace" && this.hooks.isLeaf?.(sub, path)) return PROXY;
-      return this.runForwardOf(kind.cls, path, args, frame);
+      return this.runForwardOf(kind.cls, path, args);
     }
     const input = args[0] ?? UNKNOWN;
     if (this.hooks.mode === "trace") {
@@ -724,7 +717,7 @@ export class Interpreter {
             code: "QS102",
             node: call,
             message:
-              `\`self.${path}\` stays a float ${kindLabel(sub)} after convert${floatReason(sub, this.hooks, path)}, but it receives a quantized tensor here: ` +
+              `\`self.${path}\` stays a float ${kindLabel(sub)} after convert${floatReason(sub)}, but it receives a quantized tensor here: ` +
               `PyTorch fails with ${floatFailure(sub)}. Dequantize first with a DeQuantStub (\`x = self.dequant(x)\`), ` +
               `or give the module a qconfig so that convert quantizes it.`,
             data: { info },
@@ -749,7 +742,7 @@ export class Interpreter {
     }
   }
 
-  private moduleMethod(m: Val, method: string, args: Val[], call: PyNode, _frame: Frame): Val {
+  private moduleMethod(m: Val, method: string, args: Val[], call: PyNode): Val {
     if (m.k !== "module") return UNKNOWN;
     const { sub, path } = m;
     if (sub.kind.k === "user") {
@@ -786,8 +779,7 @@ export class Interpreter {
     return tensors.every((t) => t.k === "float") ? FLOAT : UNKNOWN;
   }
 
-  private tensorMethod(obj: Val, method: string, args: Val[], call: PyNode, frame: Frame): Val {
-    void frame;
+  private tensorMethod(obj: Val, method: string, args: Val[], call: PyNode): Val {
     if (this.hooks.mode === "trace") {
       if (obj.k === "proxy") return PROXY;
       if (obj.k === "py") return PY;
@@ -798,7 +790,7 @@ export class Interpreter {
       if (["size", "dim", "numel", "item", "tolist", "q_scale", "q_zero_point", "int_repr", "element_size", "nelement", "is_quantized"].includes(method)) {
         return method === "int_repr" ? UNKNOWN : PY;
       }
-      if (method === "to" || method === "cpu" || method === "float") return method === "float" ? UNKNOWN : obj;
+      if (method === "cpu" || method === "contiguous" || method === "detach") return obj;
       if (QUANT_OK_OPS.has(method)) return QUANT;
       const likely = QUANT_LIKELY_FAILING_OPS.has(method);
       if ((QUANT_FAILING_OPS.has(method) || likely) && args.every((a) => a.k !== "unknown")) {
@@ -826,8 +818,7 @@ export class Interpreter {
   }
 
   /** Calls of dotted names: builtins, torch functions, math. */
-  private namedCall(name: string, args: Val[], kwargs: Map<string, Val>, call: PyNode, frame: Frame, argNodes: PyNode[]): Val {
-    void frame;
+  private namedCall(name: string, args: Val[], kwargs: Map<string, Val>, call: PyNode, argNodes: PyNode[]): Val {
     const trace = this.hooks.mode === "trace";
     const anyProxy = args.some((a) => a.k === "proxy") || [...kwargs.values()].some((a) => a.k === "proxy");
     switch (name) {
@@ -877,7 +868,7 @@ export class Interpreter {
           this.reportIteration(call, `\`${name}()\``);
           return UNKNOWN;
         }
-        if (name === "enumerate" && args[0]) return { k: "seq", items: [{ k: "seq", items: [PY, this.iterate(args[0], call, frame)] }] };
+        if (name === "enumerate" && args[0]) return { k: "seq", items: [{ k: "seq", items: [PY, this.iterate(args[0], call)] }] };
         if (name === "list" || name === "tuple" || name === "sorted" || name === "reversed") {
           const a = args[0];
           return a?.k === "seq" ? a : UNKNOWN;
@@ -1095,9 +1086,7 @@ function quantizedOpName(sub: SubmoduleDef): string {
   return `quantized::${cls.toLowerCase()}`;
 }
 
-function floatReason(sub: SubmoduleDef, hooks: InterpretHooks, path: string): string {
-  void hooks;
-  void path;
+function floatReason(sub: SubmoduleDef): string {
   return sub.kind.k === "nn" && /^(Linear|Conv|ConvTranspose|BatchNorm[23]d|LayerNorm|GroupNorm|InstanceNorm|Embedding)/.test(sub.kind.cls)
     ? " (its qconfig is None)"
     : " (it has no quantized version)";
