@@ -74,6 +74,9 @@ export class PythonDocument {
    * A new document for `newText`, re-parsed incrementally from this one: every change is applied to a
    * copy of the syntax tree with tree.edit, then the parser reuses the unchanged parts. If the changes
    * do not reproduce `newText` exactly, the document is parsed from scratch instead.
+   *
+   * The new document reuses the converted syntax of unchanged top-level statements (moving them to
+   * their new rows), so it supersedes this one: analyze the new document, and dispose this one.
    */
   edit(changes: TextChange[], newText: string): PythonDocument {
     const oldTree = this.tree.copy();
