@@ -206,6 +206,25 @@ export function gemmBlock(
     const outCol = out + <usize>j * elem;
     for (let r = 0; r < rows; r += 4) {
       let pa = tiles + <usize>(r >> 2) * tileBytes;
+      if (rows - r <= 2) {
+        // One or two live rows (e.g. batch-1 linear): a 1x8 kernel per row instead of a mostly
+        // empty 4x8 tile.
+        for (let i = 0; i < rows - r; i++) {
+          let pr = pa + (<usize>i << 2);
+          let a0 = i32x4.splat(0);
+          let a1 = i32x4.splat(0);
+          let pw = wp;
+          while (pw < wEnd) {
+            const x = v128.load32_splat(pr);
+            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, v128.load(pw)));
+            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, v128.load(pw, 16)));
+            pr += 16;
+            pw += 32;
+          }
+          storeTileRow(a0, a1, mode, bint, ea, ebf, ecc, off, zp, loZ, hiZ, outCol + <usize>(r + i) * outRow);
+        }
+        continue;
+      }
       let c00 = i32x4.splat(0);
       let c01 = i32x4.splat(0);
       let c10 = i32x4.splat(0);
