@@ -1,6 +1,8 @@
 // Quantized 2-D convolution on the WASM core (any process): weights are packed once into a
-// PackedConv2d (GEMM panels, or splatted taps for depthwise), then each call runs NCHW uint8 -> uint8
-// with PyTorch's integer semantics for the chosen engine, optionally split across a KernelThreadPool.
+// PackedConv2d for one of four kernels (1x1 pointwise transposed GEMM, exact Winograd F(2x2, 3x3) for
+// 3x3 stride 1, depthwise, or implicit/im2col GEMM for everything else), then each call runs NCHW
+// uint8 -> uint8 with PyTorch's integer semantics for the chosen engine, optionally split across a
+// KernelThreadPool. Every path yields the same int32 accumulators as the scalar reference.
 import type { Engine } from "../backends/engine";
 import type { WasmCore } from "./core";
 import { DESC_WORDS, blockRowsFor, writeDesc } from "./qgemm-desc";
