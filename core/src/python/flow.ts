@@ -95,6 +95,26 @@ interface Scope {
 
 const MAX_CALL_DEPTH = 4;
 
+/** Methods only an nn.Module has: calling one on a torch.load result shows a whole module was pickled. */
+const MODULE_ONLY_METHODS = new Set([
+  "eval",
+  "train",
+  "forward",
+  "parameters",
+  "named_parameters",
+  "modules",
+  "named_modules",
+  "children",
+  "named_children",
+  "state_dict",
+  "load_state_dict",
+  "register_forward_hook",
+  "fuse_model",
+  "zero_grad",
+  "half",
+  "requires_grad_",
+]);
+
 /** Functions that never change a model's train/eval mode when given the model. */
 const MODE_PRESERVING = new Set(["print", "len", "str", "repr", "type", "id", "isinstance", "hasattr", "getattr", "format", "sum", "list", "dict", "vars", "torch.jit.script", "torch.jit.trace", "torch.save", "torch.onnx.export"]);
 
@@ -334,7 +354,8 @@ class FlowWalker {
         const obj = this.expr(objNode, scope);
         if (obj?.k === "model") return this.modelMethod(obj.obj, method, args, scope);
         if (obj?.k === "load") {
-          obj.event.usedAsModule.push(n);
+          // Only nn.Module methods prove the loaded object is a module (a dict has keys(), a tensor to()).
+          if (MODULE_ONLY_METHODS.has(method)) obj.event.usedAsModule.push(n);
           this.visitArgs(args, scope);
           return undefined;
         }
@@ -496,6 +517,7 @@ class FlowWalker {
   private modelArg(args: CallArgs, scope: Scope, kw = "model"): { obj: ModelObj | undefined; node: PyNode | undefined } {
     const node = args.positional[0] ?? args.keyword.get(kw) ?? args.keyword.get("module");
     const b = this.expr(node, scope);
+    if (b?.k === "load" && node) b.event.usedAsModule.push(node);
     return { obj: b?.k === "model" ? b.obj : undefined, node };
   }
 

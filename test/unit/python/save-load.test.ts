@@ -42,6 +42,11 @@ test("QS402 when the loaded object is used as a module; silent for state_dicts a
       other.eval()
       trusted = torch.load("other.pt", weights_only=False)
       trusted.eval()
+      ckpt = torch.load("ckpt.pt", map_location="cpu")
+      for key in ckpt.keys():
+          print(key, ckpt.get(key))
+      t = torch.load("tensor.pt").to("cpu")
+      q2 = torch.ao.quantization.quantize_dynamic(torch.load("float_model.pt"), {nn.Linear})  # expect: QS402 error
       float_model = M()
       torch.save(float_model, "float.pt")
     `,
