@@ -1,5 +1,6 @@
 // The SIMD int8 GEMM, conv and depthwise kernels against the scalar reference kernels (test process):
-// random shapes including sizes that are not multiples of the 4x8 tile, every engine's constants,
+// random shapes including sizes that are not multiples of the 4x8 tile (GEMM, implicit GEMM, im2col,
+// pointwise, Winograd, depthwise), every engine's constants,
 // per-tensor/per-channel weights with non-zero weight zero points, relu, saturation, 1 and 3 threads.
 import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
