@@ -9,8 +9,8 @@
 //     avg_pool2d:      nearbyint((float)(sum - size * zp) * m + zp), m = (float)(s_in / s_out / divisor)
 //     adaptive:        nearbyint((float)sum * kr), kr = ((1.0f / kD) / kH) / kW in f32 (raw bytes)
 //     mean over (H,W): nearbyint((float)sum / N)
-// - x86 / fbgemm / onednn when the tensor is also channels-last contiguous (C == 1 or H * W == 1),
-//   where PyTorch takes its NHWC kernels: zp + nearbyint((float)(sum - size * zp) * (1 / (1 / m)))
+// - x86 / fbgemm / onednn when a 4-D tensor is also channels-last contiguous (C == 1 or
+//   H * W == 1; the host passes `channelsLast`), where PyTorch takes its NHWC kernels: zp + nearbyint((float)(sum - size * zp) * (1 / (1 / m)))
 //   (quantize_val with scale 1.0f / m); the AVX2 body of avg_pool2d multiplies by m directly.
 // - qnnpack (average-pooling / global-average-pooling, fp32 requantization): zp +
 //   nearbyint((float)(sum - size * zp) * (s_in / (s_out * size))), padding taps count as the zero
@@ -147,10 +147,10 @@ export function qavg_pool2d_u8(
   zp: i32,
   engine: i32,
   ceilMode: i32,
+  channelsLast: i32,
 ): void {
   const planes = N * C;
   const qnnpack = engine == ENGINE_QNNPACK && ceilMode == 0;
-  const channelsLast = C == 1 || H * W == 1;
   const qnnpackScale: f32 = <f32>inScale / (<f32>outScale * <f32>(kH * kW));
   for (let p = 0; p < planes; p++) {
     const plane = src + <usize>(p * H * W);
@@ -174,7 +174,7 @@ export function qavg_pool2d_u8(
           q = clampU8(roundClampU8Signed(<f32>acc * qnnpackScale) + zp);
         } else {
           const divisor = divisorOverride != 0 ? divisorOverride : countIncludePad != 0 ? poolSize : size;
-          if (channelsLast) {
+          if (channelsLast != 0) {
             // _qavg_pool_nhwc_kernel: float ops on float scales.
             const m: f32 = <f32>inScale / <f32>outScale / <f32>divisor;
             const useVector = H * W == 1 && c < C - (C % 8);
@@ -225,15 +225,15 @@ export function qadaptive_avg_pool2d_u8(
   outScale: f64,
   zp: i32,
   engine: i32,
+  channelsLast: i32,
 ): void {
   if (engine == ENGINE_QNNPACK && !(oH == H && oW == W) && H % oH == 0 && W % oW == 0) {
     const kH = H / oH;
     const kW = W / oW;
-    qavg_pool2d_u8(src, dst, N, C, H, W, oH, oW, kH, kW, kH, kW, 0, 0, 0, 0, inScale, outScale, zp, engine, 0);
+    qavg_pool2d_u8(src, dst, N, C, H, W, oH, oW, kH, kW, kH, kW, 0, 0, 0, 0, inScale, outScale, zp, engine, 0, channelsLast);
     return;
   }
   const planes = N * C;
-  const channelsLast = C == 1 || H * W == 1;
   for (let p = 0; p < planes; p++) {
     const plane = src + <usize>(p * H * W);
     const out = dst + <usize>(p * oH * oW);
@@ -248,7 +248,7 @@ export function qadaptive_avg_pool2d_u8(
         const kW = w1 - w0;
         const sum = windowSum(plane, W, h0, h1, w0, w1);
         let q: i32;
-        if (channelsLast) {
+        if (channelsLast != 0) {
           const size = kH * kW;
           const m: f32 = <f32>inScale / <f32>outScale / <f32>size;
           q = clampU8(roundClampU8Signed(<f32>(sum - size * zp) * (<f32>1.0 / (<f32>1.0 / m))) + zp);

@@ -8,8 +8,8 @@
 // instead: per pixel and input, an input with the output's parameters is copied, otherwise channels
 // [0, vecEnd) take the AVX2 body (FMA dequantize, x * (float)(1.0 / s_out)) and the rest the scalar
 // one (the NCHW formula). The host passes vecEnd (0 outside that path).
-// upsample_nearest2d: source index floor(dst * scale) with ATen's nearest_idx shortcuts. A 1x1 input
-// with several channels is also channels-last contiguous, and PyTorch then runs its NHWC kernel into
+// upsample_nearest2d: source index floor(dst * scale) with ATen's nearest_idx shortcuts. A 4-D 1x1
+// input with several channels is also channels-last contiguous, and PyTorch then runs its NHWC kernel into
 // an NCHW-allocated output: the bytes come out in [N, oH, oW, C] order (verified with PyTorch 1.13);
 // we reproduce that layout.
 import { fmaF32, quantizeU8 } from "../util/float-exact";
@@ -81,8 +81,9 @@ export function qupsample_nearest2d_u8(
   oW: i32,
   scaleFactorH: f64,
   scaleFactorW: f64,
+  channelsLast: i32,
 ): void {
-  if (H * W == 1 && planesPerImage > 1) {
+  if (channelsLast != 0 && H * W == 1 && planesPerImage > 1) {
     // out[n] viewed as [oH * oW, C]: every pixel holds the image's C input bytes.
     const images = planes / planesPerImage;
     const C = planesPerImage;

@@ -178,6 +178,20 @@ test("x86 sigmoid's vectorized body uses Sleef's expf, not the correctly rounded
   k.dispose();
 });
 
+test("a 4-D tensor with C == 1 takes PyTorch's NHWC average-pool arithmetic, a 3-D one does not", async () => {
+  // PyTorch 1.13: adaptive_avg_pool2d of [100, 101] (scale 0.05, zero point 1) gives 101 as
+  // [1, 1, 2, 1] (channels-last contiguous: zero point subtracted before rounding 99.5 -> 100) and
+  // 100 as [1, 2, 1] (NCHW kernel: 100.5 rounds to even).
+  const k = await kernels();
+  const q = { scale: 0.05, zeroPoint: 1 };
+  for (const [shape, expected] of [[[1, 1, 2, 1], 101], [[1, 2, 1], 100]] as const) {
+    const x = tensor([...shape], q, (i) => 100 + i);
+    const out = check(k, [x], 1, ([t], o) => k.adaptiveAvgPool2d("x86", t, [1, 1], o));
+    assert.equal(out[0], expected, `shape [${shape.join(", ")}]`);
+  }
+  k.dispose();
+});
+
 test("batch_norm2d per-channel tables equal direct evaluation", async () => {
   const k = await kernels();
   const C = 5;

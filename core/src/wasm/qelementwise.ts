@@ -4,6 +4,11 @@
 // linear memory, shapes, quantization parameters and the engine; each method validates its arguments,
 // computes the output shape / parameters PyTorch would, and runs the kernel. Arrays-in/arrays-out
 // helpers at the end serve tests and golden verification.
+//
+// Scope: per-tensor quint8 activations (what every PyTorch CPU qconfig produces), contiguous NCHW.
+// Options: atenIsa and atenThreads describe the PyTorch process being reproduced (x86/fbgemm/onednn
+// engines): they decide which elements take ATen's vectorized or scalar arithmetic.
+// One instance per thread: its scratch tables are not shared-safe.
 import type { WasmCore } from "./core";
 import { ENGINE_ID, type Engine } from "../backends/engine";
 
@@ -77,6 +82,14 @@ export function elementCount(shape: readonly number[]): number {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Whether a contiguous NCHW tensor is also channels-last contiguous in PyTorch's eyes (4-D with
+ * C == 1 or H * W == 1): PyTorch then picks its NHWC kernels, which round differently.
+ */
+function channelsLastToo(shape: readonly number[]): boolean {
+  return shape.length === 4 && (shape[1] === 1 || shape[2] * shape[3] === 1);
 }
 
 /** [N, C, H, W] of a 4-D (or 3-D, N = 1) tensor. */
@@ -427,6 +440,7 @@ export class QuantizedElementwiseKernels {
     this.x.qavg_pool2d_u8(
       x.ptr, out, g.N, g.C, g.H, g.W, g.oH, g.oW, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW,
       (o.countIncludePad ?? true) ? 1 : 0, divisor, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine], (o.ceilMode ?? false) ? 1 : 0,
+      channelsLastToo(x.shape) ? 1 : 0,
     );
     return g.outShape;
   }
@@ -437,7 +451,7 @@ export class QuantizedElementwiseKernels {
     const [oH, oW] = outputSize;
     if (!(Number.isInteger(oH) && Number.isInteger(oW) && oH > 0 && oW > 0)) fail(`adaptive_avg_pool2d: bad output size ${oH}x${oW}`);
     if (H < 1 || W < 1) fail(`adaptive_avg_pool2d: empty spatial input ${H}x${W}`);
-    this.x.qadaptive_avg_pool2d_u8(x.ptr, out, N, C, H, W, oH, oW, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine]);
+    this.x.qadaptive_avg_pool2d_u8(x.ptr, out, N, C, H, W, oH, oW, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine], channelsLastToo(x.shape) ? 1 : 0);
     return withSpatial(x.shape, oH, oW);
   }
 
@@ -475,7 +489,7 @@ export class QuantizedElementwiseKernels {
     for (let j = d + 1; j < rank; j++) inner *= outShape[j];
     const rowOut = outShape[d] * inner;
     // PyTorch's NHWC kernel: dim 1 of 4-D inputs that are all channels-last contiguous too.
-    const nhwc = d === 1 && rank === 4 && inputs.every((t) => t.shape[1] === 1 || t.shape[2] * t.shape[3] === 1);
+    const nhwc = d === 1 && rank === 4 && inputs.every((t) => channelsLastToo(t.shape));
     let offset = 0;
     for (const t of inputs) {
       const block = t.shape[d] * inner;
@@ -525,7 +539,7 @@ export class QuantizedElementwiseKernels {
       oW = Math.floor(W * fW);
     }
     if (!(Number.isInteger(oH) && Number.isInteger(oW) && oH > 0 && oW > 0)) fail(`upsample_nearest2d: bad output size ${oH}x${oW}`);
-    this.x.qupsample_nearest2d_u8(x.ptr, out, N * C, C, H, W, oH, oW, fH, fW);
+    this.x.qupsample_nearest2d_u8(x.ptr, out, N * C, C, H, W, oH, oW, fH, fW, channelsLastToo(x.shape) ? 1 : 0);
     return withSpatial(x.shape, oH, oW);
   }
 
