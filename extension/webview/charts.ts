@@ -48,7 +48,11 @@ export function sqnrChart(canvas: HTMLCanvasElement, layers: LayerView[], theme:
       labels: withSqnr.map((l) => l.node),
       datasets: series.map((s, i) => ({
         label: s.label,
-        data: withSqnr.map((l) => s.pick(l) ?? null),
+        // Exact layers (infinite SQNR) have no bar; the table says "exact".
+        data: withSqnr.map((l) => {
+          const v = s.pick(l);
+          return v !== undefined && Number.isFinite(v) ? v : null;
+        }),
         backgroundColor: theme.series[i],
         borderColor: theme.highContrast ? theme.foreground : theme.series[i],
         borderWidth: theme.highContrast ? 1 : 0,
@@ -159,7 +163,13 @@ export function sensitivityChart(canvas: HTMLCanvasElement, ranked: LayerView[],
     type: "bar",
     data: {
       labels: ranked.map((l) => l.node),
-      datasets: [{ label: "output SQNR regained in float (dB)", data: ranked.map((l) => l.sensitivity ?? 0), backgroundColor: theme.series[1] }],
+      datasets: [
+        {
+          label: "output SQNR regained in float (dB)",
+          data: ranked.map((l) => (l.sensitivity !== undefined && Number.isFinite(l.sensitivity) ? l.sensitivity : 0)),
+          backgroundColor: theme.series[1],
+        },
+      ],
     },
     options: { ...base(theme), indexAxis: "y", scales: axes(theme, "layer", "dB regained") },
   };

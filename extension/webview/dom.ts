@@ -14,9 +14,11 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 }
 
 export function formatDb(v: number | undefined): string {
-  return v === undefined ? "–" : `${v.toFixed(1)} dB`;
+  if (v === undefined) return "–";
+  return Number.isFinite(v) ? `${v.toFixed(1)} dB` : "exact";
 }
 
 export function formatNumber(v: number): string {
+  if (v === 0) return "0";
   return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
 }

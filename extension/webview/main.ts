@@ -34,10 +34,19 @@ function link(text: string, title: string, onClick: () => void): HTMLAnchorEleme
 }
 
 function section(id: string, title: string, ...children: (Node | undefined)[]): HTMLElement {
-  return el("section", { id, "aria-labelledby": `${id}-title` }, el("h2", { id: `${id}-title` }, title), ...children);
+  return el(
+    "section",
+    { id, "aria-labelledby": `${id}-title` },
+    el("h2", { id: `${id}-title` }, title),
+    ...children,
+  );
 }
 
-function chartBox(id: string, height: number, label: string): { box: HTMLElement; canvas: HTMLCanvasElement } {
+function chartBox(
+  id: string,
+  height: number,
+  label: string,
+): { box: HTMLElement; canvas: HTMLCanvasElement } {
   const canvas = el("canvas", { id: `${id}-chart`, role: "img", "aria-label": label });
   const box = el("div", { class: "chart" }, canvas);
   box.style.height = `${height}px`; // CSSOM, which the CSP allows (style attributes in markup it would not)
@@ -46,16 +55,32 @@ function chartBox(id: string, height: number, label: string): { box: HTMLElement
 
 function nodeLinks(node: string, source?: { file: string; line: number }): HTMLElement {
   const links = el("span", { class: "links" });
-  if (node) links.append(link("node", `Show ${node} in the ONNX graph`, () => vscode.postMessage({ type: "openNode", node })));
+  if (node)
+    links.append(
+      link("node", `Show ${node} in the ONNX graph`, () => vscode.postMessage({ type: "openNode", node })),
+    );
   if (source) {
     const { file, line } = source;
-    links.append(node ? " · " : "", link(`source:${line}`, `${file}:${line}`, () => vscode.postMessage({ type: "openSource", file, line })));
+    links.append(
+      node ? " · " : "",
+      link(`source:${line}`, `${file}:${line}`, () => vscode.postMessage({ type: "openSource", file, line })),
+    );
   }
   return links;
 }
 
 function renderSummary(r: PanelReport, file: string): HTMLElement {
-  const rows = [["Run", `${r.kind === "calibrate" ? "calibration" : "quantization"} · ${r.backend}`], ["Model", r.model], ...r.metrics.map((m) => [m.label, m.value])];
+  const run =
+    r.kind === "calibrate"
+      ? "calibration"
+      : r.kind === "compare"
+        ? "float vs int8 comparison"
+        : "quantization";
+  const rows = [
+    ["Run", `${run} · ${r.backend}`],
+    ["Model", r.model],
+    ...r.metrics.map((m) => [m.label, m.value]),
+  ];
   const dl = el("dl", { class: "summary" });
   for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", { title: v }, v));
   return section("summary", "Summary", dl, el("p", { class: "muted", title: file }, `Report: ${file}`));
@@ -71,7 +96,12 @@ function renderLayerTable(r: PanelReport): HTMLElement {
   head.append(el("th", {}, ""));
   const body = el("tbody");
   for (const l of r.layers) {
-    const row = el("tr", { "data-node": l.node }, el("td", { title: l.torch }, l.node), el("td", { title: l.torch }, l.ops));
+    const row = el(
+      "tr",
+      { "data-node": l.node },
+      el("td", { title: l.torch }, l.node),
+      el("td", { title: l.torch }, l.ops),
+    );
     if (hasWeight) row.append(el("td", { class: "num" }, formatDb(l.sqnr?.weight)));
     row.append(el("td", { class: "num" }, formatDb(l.sqnr?.propagated)));
     if (hasShadow) row.append(el("td", { class: "num" }, formatDb(l.sqnr?.shadow)));
@@ -79,14 +109,27 @@ function renderLayerTable(r: PanelReport): HTMLElement {
     body.append(row);
   }
   for (const f of r.floatNodes) {
-    body.append(el("tr", { class: "float", "data-node": f.node }, el("td", {}, f.node), el("td", { title: f.reason }, `${f.op} (float)`), el("td", {}, ""), el("td", {}, nodeLinks(f.node))));
+    body.append(
+      el(
+        "tr",
+        { class: "float", "data-node": f.node },
+        el("td", {}, f.node),
+        el("td", { title: f.reason }, `${f.op} (float)`),
+        el("td", {}, ""),
+        el("td", {}, nodeLinks(f.node)),
+      ),
+    );
   }
   return el("table", { class: "layers" }, el("thead", {}, head), body);
 }
 
 function renderWhatIf(layers: LayerView[], enabled: boolean): HTMLElement {
   if (!enabled) {
-    return el("p", { class: "muted" }, "What-if runs need this report's model and data: run Compare Float vs Int8 (or Quantize with evaluation data) in this window.");
+    return el(
+      "p",
+      { class: "muted" },
+      "What-if runs need this report's model and data: run Compare Float vs Int8 (or Quantize with evaluation data) in this window.",
+    );
   }
   const list = el("ul", { class: "what-if" });
   for (const [i, l] of layers.entries()) {
@@ -96,11 +139,22 @@ function renderWhatIf(layers: LayerView[], enabled: boolean): HTMLElement {
     box.addEventListener("change", () => {
       if (box.checked) keepFloat.add(l.node);
       else keepFloat.delete(l.node);
-      whatIfResult.textContent = keepFloat.size ? `Running the model with ${keepFloat.size} layer(s) in float…` : "";
+      whatIfResult.textContent = keepFloat.size
+        ? `Running the model with ${keepFloat.size} layer(s) in float…`
+        : "";
       if (keepFloat.size) vscode.postMessage({ type: "whatIf", keepFloat: [...keepFloat] });
     });
-    const alone = l.sensitivity === undefined ? "" : ` +${l.sensitivity.toFixed(1)} dB alone`;
-    list.append(el("li", {}, box, el("label", { for: id }, `keep ${l.node} in float`), el("span", { class: "muted" }, alone)));
+    const points = l.sensitivityPoints === undefined ? "" : `, +${l.sensitivityPoints.toFixed(2)} pts`;
+    const alone = l.sensitivity === undefined ? "" : ` +${formatDb(l.sensitivity)}${points} alone`;
+    list.append(
+      el(
+        "li",
+        {},
+        box,
+        el("label", { for: id }, `keep ${l.node} in float`),
+        el("span", { class: "muted" }, alone),
+      ),
+    );
   }
   return el("div", {}, list, whatIfResult);
 }
@@ -119,7 +173,11 @@ function showWhatIf(keep: string[], result: WhatIfAnswer | { error: string }): v
 
 function renderCalibration(r: PanelReport, theme: ReturnType<typeof currentTheme>, drawn: string[]): void {
   if (!r.activations.length) return;
-  const { box, canvas } = chartBox("ranges", Math.max(140, 28 * r.activations.length + 60), "Observed range and int8 range per activation");
+  const { box, canvas } = chartBox(
+    "ranges",
+    Math.max(140, 28 * r.activations.length + 60),
+    "Observed range and int8 range per activation",
+  );
   const parts: (Node | undefined)[] = [box];
   const withHistogram = r.activations.filter((a) => a.histogram);
   let histogramCanvas: HTMLCanvasElement | undefined;
@@ -128,7 +186,10 @@ function renderCalibration(r: PanelReport, theme: ReturnType<typeof currentTheme
     shown = withHistogram.find((a) => a.tensor === selectedActivation) ?? withHistogram[0];
     selectedActivation = shown.tensor;
     const picker = el("select", { id: "histogram-activation", "aria-label": "Activation" });
-    for (const a of withHistogram) picker.append(el("option", { value: a.tensor, ...(a === shown ? { selected: "" } : {}) }, a.producer || a.tensor));
+    for (const a of withHistogram)
+      picker.append(
+        el("option", { value: a.tensor, ...(a === shown ? { selected: "" } : {}) }, a.producer || a.tensor),
+      );
     picker.addEventListener("change", () => {
       selectedActivation = picker.value;
       render();
@@ -137,22 +198,45 @@ function renderCalibration(r: PanelReport, theme: ReturnType<typeof currentTheme
     histogramCanvas = h.canvas;
     parts.push(el("div", { class: "row" }, picker, nodeLinks(shown.producer)), h.box);
   }
-  const table = el("table", { class: "layers" }, el("thead", {}, el("tr", {}, el("th", {}, "Activation"), el("th", {}, "Observer"), el("th", {}, "Seen"), el("th", {}, "Int8 range"), el("th", {}, "Scale / zp"))));
+  // Narrow sidebars: the range columns wrap; observer, scale and zero point are in each row's tooltip.
+  const hasClipped = r.activations.some((a) => a.clippedFraction !== undefined);
+  const head = el("tr", {}, el("th", {}, "Activation"), el("th", {}, "Seen"), el("th", {}, "Int8 range"));
+  if (hasClipped)
+    head.append(el("th", { title: "share of calibration values outside the int8 range" }, "Clipped"));
+  const table = el("table", { class: "layers ranges" }, el("thead", {}, head));
   const body = el("tbody");
   for (const a of r.activations) {
-    const clipped = a.clipMin !== undefined && a.clipMax !== undefined && (a.min < a.clipMin - 1e-6 || a.max > a.clipMax + 1e-6);
-    const range = a.clipMin === undefined || a.clipMax === undefined ? "–" : `[${formatNumber(a.clipMin)}, ${formatNumber(a.clipMax)}]`;
-    body.append(
-      el(
-        "tr",
-        { class: clipped ? "clipped" : "", title: clipped ? "calibration saw values outside the int8 range: they are clipped" : "" },
-        el("td", { title: a.tensor }, a.producer ? link(a.producer, `Show ${a.producer} in the ONNX graph`, () => vscode.postMessage({ type: "openNode", node: a.producer })) : a.tensor),
-        el("td", {}, a.observer),
-        el("td", { class: "num" }, `[${formatNumber(a.min)}, ${formatNumber(a.max)}]`),
-        el("td", { class: "num" }, range),
-        el("td", { class: "num" }, `${formatNumber(a.scale)} / ${a.zeroPoint}`),
-      ),
+    // Clipping a sliver of outliers is what histogram observers do on purpose; flag it from 0.1% of values.
+    const clipped = (a.clippedFraction ?? 0) >= 0.001;
+    const range =
+      a.clipMin === undefined || a.clipMax === undefined
+        ? "–"
+        : `[${formatNumber(a.clipMin)}, ${formatNumber(a.clipMax)}]`;
+    const tip = `${a.tensor}: ${a.observer}, scale ${formatNumber(a.scale)}, zero point ${a.zeroPoint}`;
+    const name = a.producer
+      ? link(a.producer, `Show ${a.producer} in the ONNX graph`, () =>
+          vscode.postMessage({ type: "openNode", node: a.producer }),
+        )
+      : a.tensor;
+    const row = el(
+      "tr",
+      {
+        class: clipped ? "clipped" : "",
+        title: clipped ? `${tip}; ${((a.clippedFraction ?? 0) * 100).toFixed(2)}% of values clipped` : tip,
+      },
+      el("td", {}, name),
+      el("td", { class: "num" }, `[${formatNumber(a.min)}, ${formatNumber(a.max)}]`),
+      el("td", { class: "num" }, range),
     );
+    if (hasClipped)
+      row.append(
+        el(
+          "td",
+          { class: "num" },
+          a.clippedFraction === undefined ? "–" : `${(a.clippedFraction * 100).toFixed(2)}%`,
+        ),
+      );
+    body.append(row);
   }
   table.append(body);
   parts.push(table);
@@ -183,11 +267,17 @@ function render(): void {
     const parts: (Node | undefined)[] = [];
     let sqnrCanvas: HTMLCanvasElement | undefined;
     if (hasSqnr) {
-      const { box, canvas } = chartBox("sqnr", 240, "SQNR per int8 layer: weights and activations (propagated, shadow)");
+      const { box, canvas } = chartBox(
+        "sqnr",
+        240,
+        "SQNR per int8 layer: weights and activations (propagated, shadow)",
+      );
       sqnrCanvas = canvas;
       parts.push(box);
     } else {
-      parts.push(el("p", { class: "muted" }, "No SQNR: run Compare Float vs Int8, or Quantize with evaluation data."));
+      parts.push(
+        el("p", { class: "muted" }, "No SQNR: run Compare Float vs Int8, or Quantize with evaluation data."),
+      );
     }
     parts.push(renderLayerTable(r));
     app.append(section("numeric", "Numeric suite: float vs int8", ...parts));
@@ -196,16 +286,28 @@ function render(): void {
       drawn.push("sqnr");
     }
 
-    const ranked = r.layers.filter((l) => l.sensitivity !== undefined).sort((a, b) => (b.sensitivity ?? 0) - (a.sensitivity ?? 0));
+    const ranked = r.layers
+      .filter((l) => l.sensitivity !== undefined)
+      .sort((a, b) => (b.sensitivity ?? 0) - (a.sensitivity ?? 0));
     let sensitivityCanvas: HTMLCanvasElement | undefined;
     const sens: (Node | undefined)[] = [];
     if (ranked.length) {
-      const { box, canvas } = chartBox("sensitivity", Math.max(120, 26 * ranked.length + 40), "Layers ranked by sensitivity");
+      const { box, canvas } = chartBox(
+        "sensitivity",
+        Math.max(120, 26 * ranked.length + 40),
+        "Layers ranked by sensitivity",
+      );
       sensitivityCanvas = canvas;
       sens.push(box);
     }
     sens.push(renderWhatIf(ranked.length ? ranked : r.layers, current.whatIf && r.evaluated));
-    app.append(section("sensitivity", ranked.length ? "Sensitivity ranking and what-if" : "What-if: keep layers in float", ...sens));
+    app.append(
+      section(
+        "sensitivity",
+        ranked.length ? "Sensitivity ranking and what-if" : "What-if: keep layers in float",
+        ...sens,
+      ),
+    );
     if (sensitivityCanvas) {
       charts.push(sensitivityChart(sensitivityCanvas, ranked, theme));
       drawn.push("sensitivity");
@@ -214,15 +316,24 @@ function render(): void {
 
   renderCalibration(r, theme, drawn);
   vscode.setState({ selectedActivation });
-  vscode.postMessage({ type: "rendered", summary: { kind: r.kind, layers: r.layers.length, activations: r.activations.length, charts: drawn } });
+  vscode.postMessage({
+    type: "rendered",
+    summary: { kind: r.kind, layers: r.layers.length, activations: r.activations.length, charts: drawn },
+  });
 }
 
 function renderEmpty(reason: string): void {
   for (const c of charts) c.destroy();
   charts = [];
-  const run = link("Quantize a model…", "QuantScope: Quantize Model", () => vscode.postMessage({ type: "command", command: "quantscope.quantizeModel" }));
-  const open = link("Open a report…", "QuantScope: Open Report", () => vscode.postMessage({ type: "command", command: "quantscope.openReport" }));
-  app.replaceChildren(el("div", { class: "empty" }, el("p", {}, reason), el("p", {}, run), el("p", {}, open)));
+  const run = link("Quantize a model…", "QuantScope: Quantize Model", () =>
+    vscode.postMessage({ type: "command", command: "quantscope.quantizeModel" }),
+  );
+  const open = link("Open a report…", "QuantScope: Open Report", () =>
+    vscode.postMessage({ type: "command", command: "quantscope.openReport" }),
+  );
+  app.replaceChildren(
+    el("div", { class: "empty" }, el("p", {}, reason), el("p", {}, run), el("p", {}, open)),
+  );
 }
 
 window.addEventListener("message", (event: MessageEvent<ToWebview>) => {

@@ -1,10 +1,11 @@
 // What the side panel renders, and the adapters from the files QuantScope writes to it: the quantization
-// report (REPORT.json, core/src/report/schema.ts, from Quantize/Compare and `quantscope quantize --report`)
-// and calibration statistics (Calibrate, `quantscope calibrate --stats`). Browser and extension host; no DOM.
+// report (REPORT.json, core/src/report/schema.ts, from Quantize and `quantscope quantize --report`), the
+// numeric report (kind "quantscope.numeric-report", from Compare and `quantscope compare --json`) and
+// calibration statistics (Calibrate, `quantscope calibrate --stats`). Browser and extension host; no DOM.
 import type { QuantizationReport } from "../../core/src/report/schema";
 import type { CalibrationStats } from "../../core/src/pipeline/pipeline";
 
-export type ReportKind = "quantize" | "calibrate";
+export type ReportKind = "quantize" | "calibrate" | "compare";
 
 export interface Histogram {
   /** Lower edge of the first bin and upper edge of the last one. */
@@ -26,6 +27,8 @@ export interface ActivationView {
   /** Values outside [clipMin, clipMax] saturate in int8 (known when the report gives the integer range). */
   clipMin?: number;
   clipMax?: number;
+  /** Share of calibration values outside the clipping range, when the report estimates it. */
+  clippedFraction?: number;
   histogram?: Histogram;
 }
 
@@ -50,6 +53,8 @@ export interface LayerView {
   sqnr?: LayerSqnr;
   /** Output SQNR (dB) regained when only this layer stays float. */
   sensitivity?: number;
+  /** Accuracy (or agreement) points regained when only this layer stays float. */
+  sensitivityPoints?: number;
 }
 
 export interface ReportMetric {
@@ -192,9 +197,85 @@ function fromCalibrationStats(s: CalibrationStats): PanelReport {
   };
 }
 
+function dbOrInf(v: unknown, what: string): number | undefined {
+  // The numeric report writes null for +infinity (no error at all).
+  if (v === null) return Infinity;
+  if (v === undefined) return undefined;
+  return finite(v, what);
+}
+
+function fromNumericReport(r: Json): PanelReport {
+  need(Array.isArray(r.layers) && Array.isArray(r.calibration_stats) && isObj(r.result), "numeric report: layers, calibration_stats and result are required");
+  const layers: LayerView[] = (r.layers as unknown[]).map((v, i) => {
+    const where = `layers[${i}]`;
+    need(isObj(v) && typeof v.node === "string" && Array.isArray(v.ops), `${where} should name its node and ops`);
+    const sqnr: LayerSqnr = {};
+    if (v.weight !== undefined) sqnr.weight = dbOrInf(v.weight_sqnr_db, `${where}.weight_sqnr_db`);
+    sqnr.propagated = dbOrInf(v.activation_sqnr_db, `${where}.activation_sqnr_db`);
+    if (v.shadow_sqnr_db !== undefined) sqnr.shadow = dbOrInf(v.shadow_sqnr_db, `${where}.shadow_sqnr_db`);
+    const view: LayerView = { node: v.node, ops: (v.ops as string[]).join("+"), torch: String(v.torch ?? ""), output: String(v.output ?? ""), sqnr };
+    if (isObj(v.sensitivity)) {
+      const gain = v.sensitivity.gain_sqnr_db;
+      view.sensitivity = gain === null ? Infinity : finite(gain, `${where}.sensitivity.gain_sqnr_db`);
+      view.sensitivityPoints = finite(v.sensitivity.gain_points, `${where}.sensitivity.gain_points`);
+    }
+    return view;
+  });
+  const activations: ActivationView[] = (r.calibration_stats as unknown[]).map((v, i) => {
+    const where = `calibration_stats[${i}]`;
+    need(isObj(v) && typeof v.tensor === "string", `${where} should name its tensor`);
+    return {
+      tensor: v.tensor,
+      producer: String(v.producer_node ?? ""),
+      observer: String(v.observer),
+      min: finite(v.min, `${where}.min`),
+      max: finite(v.max, `${where}.max`),
+      scale: finite(v.scale, `${where}.scale`),
+      zeroPoint: finite(v.zero_point, `${where}.zero_point`),
+      clipMin: finite(v.clip_min, `${where}.clip_min`),
+      clipMax: finite(v.clip_max, `${where}.clip_max`),
+      clippedFraction: typeof v.clipped_fraction === "number" ? v.clipped_fraction : undefined,
+      histogram: optionalHistogram(v.histogram, where),
+    };
+  });
+  const res = r.result as Json;
+  const data = isObj(r.data) ? r.data : {};
+  const metrics: ReportMetric[] = [{ label: "Int8 ops", value: String(layers.length) }];
+  const out = dbOrInf(res.output_sqnr_db, "result.output_sqnr_db");
+  if (out !== undefined) metrics.push({ label: "Output SQNR", value: Number.isFinite(out) ? `${out.toFixed(1)} dB` : "exact" });
+  if (typeof res.float_accuracy === "number") metrics.push({ label: "Top-1 float", value: pct(res.float_accuracy) });
+  if (typeof res.accuracy === "number") metrics.push({ label: "Top-1 int8", value: pct(res.accuracy) });
+  if (typeof res.agreement === "number") metrics.push({ label: "Top-1 agreement", value: pct(res.agreement) });
+  if (typeof res.drop_points === "number") metrics.push({ label: "Drop", value: `${res.drop_points.toFixed(2)} pts` });
+  if (typeof data.samples === "number") metrics.push({ label: "Compared on", value: `${data.samples} samples${data.labeled ? " (labelled)" : ""}` });
+  const sens = isObj(r.sensitivity) ? r.sensitivity : undefined;
+  const suggestion = sens && isObj(sens.suggestion) ? sens.suggestion : undefined;
+  if (suggestion && Array.isArray(suggestion.keep_in_float)) {
+    const keep = suggestion.keep_in_float as string[];
+    metrics.push({
+      label: "Keep in float",
+      value: keep.length ? `${keep.join(", ")} (target ${String(suggestion.target_drop_points)} pts ${suggestion.met ? "met" : "not met"})` : "nothing needed",
+    });
+  }
+  return {
+    kind: "compare",
+    model: typeof r.model === "string" ? r.model : "",
+    backend: String(r.backend),
+    metrics,
+    layers,
+    activations,
+    floatNodes: Array.isArray(r.float_nodes) ? (r.float_nodes as { node: string; op: string; reason: string }[]) : [],
+    evaluated: true,
+  };
+}
+
 /** Reads a parsed report or statistics file; throws ReportFormatError saying what is wrong. */
 export function toPanelReport(json: unknown): PanelReport {
   need(isObj(json), "the file is not a JSON object");
+  if (json.kind === "quantscope.numeric-report") {
+    need(json.version === 1, `unsupported numeric report version ${JSON.stringify(json.version)} (this QuantScope reads version 1)`);
+    return fromNumericReport(json);
+  }
   need(json.version === 1, `unsupported version ${JSON.stringify(json.version)} (this QuantScope reads version 1)`);
   need(typeof json.backend === "string", "backend should be a string");
   need(isObj(json.calibration) && Array.isArray(json.activations), "calibration and activations are missing: not a QuantScope report");

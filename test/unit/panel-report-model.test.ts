@@ -28,6 +28,24 @@ test("a quantization report: layers with SQNR, activations with their int8 clipp
   for (const l of ["Int8 ops", "Top-1 float", "Top-1 int8", "Output SQNR"]) assert.ok(labels.includes(l), `${l} missing`);
 });
 
+test("a numeric report: weight, propagated and shadow SQNR, sensitivity, histograms with clip bounds", () => {
+  const r = toPanelReport(fixture("digits-x86.compare.quantscope.json"));
+  assert.equal(r.kind, "compare");
+  assert.equal(r.layers.length, 8);
+  const conv1 = r.layers.find((l) => l.node === "/conv1/Conv")!;
+  assert.ok(conv1.sqnr?.weight !== undefined && conv1.sqnr.weight > 20, `conv1 weight SQNR ${conv1.sqnr?.weight}`);
+  assert.ok(conv1.sqnr?.propagated !== undefined && conv1.sqnr?.shadow !== undefined);
+  const ranked = r.layers.filter((l) => l.sensitivity !== undefined);
+  assert.ok(ranked.length >= 5, `${ranked.length} ranked layers`);
+  assert.ok(r.activations.length > 0 && r.activations.every((a) => a.histogram && a.clipMin !== undefined && a.clipMax !== undefined));
+  assert.ok(r.activations.every((a) => a.histogram!.counts.length === 64));
+  assert.ok(r.metrics.some((m) => m.label === "Keep in float"));
+  // null stands for +infinity (no error at all).
+  const exact = fixture("digits-x86.compare.quantscope.json");
+  exact.layers[6].shadow_sqnr_db = null;
+  assert.equal(toPanelReport(exact).layers[6].sqnr?.shadow, Infinity);
+});
+
 test("calibration statistics: activations without clip bounds, no layers", () => {
   const stats = {
     version: 1,
@@ -49,6 +67,7 @@ test("files that are not reports are refused with the reason", () => {
   check(fixture("not-a-report.quantscope.json"), /unsupported version/);
   check({ version: 2, backend: "x86" }, /unsupported version 2/);
   check({ version: 1, backend: "x86", layers: [] }, /not a QuantScope report/);
+  check({ kind: "quantscope.numeric-report", version: 1, backend: "x86", layers: [] }, /calibration_stats and result are required/);
   const bad = fixture("digits-x86.quantscope.json");
   bad.activations[1].scale = "big";
   check(bad, /activations\[1\]\.scale should be a finite number/);

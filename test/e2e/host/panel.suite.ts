@@ -42,6 +42,16 @@ export function definePanelSuite(): void {
       assert.match(line, /strides=\[2, 2\]/);
     });
 
+    it("a numeric report draws weight/shadow SQNR, the sensitivity ranking and the histograms", async () => {
+      const api = await activateExtension();
+      const file = inWorkspace("reports", "digits-x86.compare.quantscope.json").fsPath;
+      const rendered = api.panel.nextRendered();
+      assert.equal(await vscode.commands.executeCommand<boolean>("quantscope.openReport", file), true);
+      const summary = await rendered;
+      assert.equal(summary.kind, "compare");
+      assert.deepEqual([...summary.charts].sort(), ["histogram", "ranges", "sensitivity", "sqnr"]);
+    });
+
     it("refuses a JSON file that is not a QuantScope report", async () => {
       const api = await activateExtension();
       const before = api.panel.currentReportFile;

@@ -40,14 +40,16 @@ const openReportInPanel: Scenario = {
     await wb.page.keyboard.press("Escape");
 
     await wb.runCommand("QuantScope: Open Report");
-    await wb.answerQuickPick("report to open", "digits-x86", "digits-x86.quantscope.json");
+    await wb.answerQuickPick("report to open", "digits-x86.compare", "digits-x86.compare.quantscope.json");
     const frame = await wb.webviewWith("#sqnr-chart");
     await frame.locator("#sqnr-chart").waitFor({ state: "visible", timeout: 30_000 });
     const box = await frame.locator("#sqnr-chart").boundingBox();
     assert.ok(box && box.width > 100 && box.height > 100, `SQNR chart has no size: ${JSON.stringify(box)}`);
     const rows = frame.locator("#numeric table.layers tbody tr");
     assert.equal(await rows.count(), 8);
-    await frame.locator("#ranges-chart").waitFor({ state: "visible" });
+    await frame.locator("#sensitivity-chart").waitFor({ state: "visible" });
+    await frame.locator("#histogram-chart").scrollIntoViewIfNeeded();
+    await frame.locator("#histogram-chart").waitFor({ state: "visible" });
   },
 };
 
