@@ -74,6 +74,19 @@ test("accepting a completion produces valid text", () => {
   assert.match(apply('{ "global": { "weight": { | } } }', "observer", false), /"observer": "\$\{1\|minmax,/);
 });
 
+test("after a complete value: the next key, with the missing comma", () => {
+  check('{ "backend": "x86" | }', ["$schema", "global"], ["backend"]);
+  assert.equal(apply('{ "backend": "x86" | }', "global"), '{ "backend": "x86" , "global": {} }');
+  assert.equal(apply('{ "global": { "weight": { "reduceRange": true | } } }', "dtype"), '{ "global": { "weight": { "reduceRange": true , "dtype": "quint8" } } }');
+  assert.equal(apply('{ "backend": "x86" "gl|" }', "global"), '{ "backend": "x86" , "global": {} }');
+  for (const t of ['{ "backend": "x86" , "global": {} }', '{ "global": { "weight": { "reduceRange": true , "dtype": "quint8" } } }']) {
+    assert.doesNotThrow(() => JSON.parse(t));
+  }
+  // Not after a key or inside an array.
+  check('{ "backend" | }', []);
+  check('{ "global": [1 | ] }', []);
+});
+
 test("nothing at all: a template file", () => {
   const items = check("|", ["qconfig file"]);
   assert.doesNotThrow(() => JSON.parse(items[0].plainText));

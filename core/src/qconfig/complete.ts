@@ -44,7 +44,7 @@ export function qconfigCompletions(text: string, position: Position, options: Co
     const range = lines.rangeOf(str.offset, str.length);
     if (parent?.type === "property" && parent.key === str) {
       const obj = parent.parent as JsonObjectNode;
-      return keyCompletions(obj, range, parent, text, undefined, options.model);
+      return keyCompletions(obj, range, parent, text, undefined, options.model, missingCommaBefore(obj, str.offset, text));
     }
     if (parent?.type === "property" && parent.value === str) return valueCompletions(parent, range);
     return [];
@@ -67,7 +67,20 @@ export function qconfigCompletions(text: string, position: Position, options: Co
     // After a ',' inside an array or after a complete value on the same object both land here; only objects get keys.
     return keyCompletions(obj, range, undefined, text, offset, options.model);
   }
+  // Right after a complete value: the next key, with the comma it needs.
+  if (wordStart === offset && /["}\]a-z0-9]/.test(before)) {
+    const obj = innermostObject(objects, offset);
+    const after = obj?.properties.find((x) => x.value && x.value.offset + x.value.length === p + 1);
+    if (obj && after) return keyCompletions(obj, range, undefined, text, offset, options.model, true);
+  }
   return [];
+}
+
+/** True when the property starting at `keyOffset` follows another one with no comma in between. */
+function missingCommaBefore(obj: JsonObjectNode, keyOffset: number, text: string): boolean {
+  let previous: JsonPropertyNode | undefined;
+  for (const p of obj.properties) if (p.offset < keyOffset && p.value) previous = p;
+  return previous !== undefined && !text.slice(previous.offset + previous.length, keyOffset).includes(",");
 }
 
 function collect(n: JsonNode, props: JsonPropertyNode[], objects: JsonObjectNode[]): void {
@@ -149,6 +162,7 @@ function keyCompletions(
   text: string,
   offset: number | undefined,
   model: ModelInfo | undefined,
+  leadingComma = false,
 ): QconfigCompletion[] {
   const path = objectPath(obj);
   const schema = schemaAt(path);
@@ -166,14 +180,15 @@ function keyCompletions(
     .filter(([k]) => !present.has(k))
     .map(([k, s, detail], i) => {
       const v = valueSnippet(s);
-      const tail = needsComma ? "," : "";
+      const tail = needsComma && !leadingComma ? "," : "";
+      const lead = leadingComma ? ", " : "";
       return {
         label: k,
         kind: "property" as const,
         detail: detail ?? describeKind(s),
         documentation: s.description,
-        snippet: hasColon ? JSON.stringify(k) : `${JSON.stringify(k)}: ${v.snippet}${tail}`,
-        plainText: hasColon ? JSON.stringify(k) : `${JSON.stringify(k)}: ${v.plain}${tail}`,
+        snippet: lead + (hasColon ? JSON.stringify(k) : `${JSON.stringify(k)}: ${v.snippet}${tail}`),
+        plainText: lead + (hasColon ? JSON.stringify(k) : `${JSON.stringify(k)}: ${v.plain}${tail}`),
         range,
         sortText: String(i).padStart(6, "0"),
       };
