@@ -60,6 +60,7 @@ const nodeBundles = [
 
 const browserBundles = [
   { entryPoints: ["extension/webview/main.ts"], outfile: "dist/webview.js", optional: true },
+  { entryPoints: ["core/src/report/view/main.ts"], outfile: "dist/report-view.js", optional: true },
 ].filter((b) => !b.optional || fs.existsSync(path.join(root, b.entryPoints[0])));
 
 function options() {

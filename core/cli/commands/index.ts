@@ -6,5 +6,6 @@ import { calibrateCommand } from "./calibrate";
 import { quantizeCommand } from "./quantize";
 import { evalCommand } from "./eval";
 import { demoCommand } from "./demo";
+import { compareCommand } from "./compare";
 
-export const commands: readonly Command[] = [verifyGolden, lint, calibrateCommand, quantizeCommand, evalCommand, demoCommand];
+export const commands: readonly Command[] = [verifyGolden, lint, calibrateCommand, quantizeCommand, evalCommand, demoCommand, compareCommand];
