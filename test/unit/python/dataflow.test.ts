@@ -406,7 +406,7 @@ test("module-level code using a quantized model output: losses and arithmetic; d
               self.fc = nn.Linear(4, 4)
               self.dequant = tq.DeQuantStub()
 
-          def forward(self, x):
+          def forward(self, x):  # expect: QS107 warning
               return self.fc(self.quant(x))
 
 

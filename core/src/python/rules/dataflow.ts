@@ -18,6 +18,7 @@ export const dataflowFamily: RuleFamily = {
     { code: "QS104", name: "quantized-into-loss", severity: "error", summary: "A quantized tensor reaches a loss function." },
     { code: "QS105", name: "cat-quantized-and-float", severity: "error", summary: "torch.cat/stack of quantized and float tensors." },
     { code: "QS106", name: "cat-of-quantized-tensors", severity: "warning", summary: "torch.cat of quantized tensors that may have different qparams (use FloatFunctional.cat)." },
+    { code: "QS107", name: "quantized-model-output", severity: "warning", summary: "The converted model's forward returns a quantized tensor (no DeQuantStub at the end)." },
   ],
   check(ctx) {
     // qconfigs assigned to objects we do not follow (`for m in model.modules(): m.qconfig = None`) may
@@ -40,7 +41,17 @@ export const dataflowFamily: RuleFamily = {
         const active = !!rootQc && (rootQc.kind === "static" || rootQc.kind === "qat");
         interp.runForward(m.cls, "", active ? [{ k: "quant" }] : undefined);
       } else {
-        interp.runForward(m.cls, "", m.quantizedInputs ? quantizedArgs(m) : undefined);
+        const out = interp.runForward(m.cls, "", m.quantizedInputs ? quantizedArgs(m) : undefined);
+        const fwd = m.cls.methods.get("forward");
+        if (out.k === "quant" && m.used && fwd && problems.length === 0) {
+          ctx.report(
+            "QS107",
+            fwd.child("name") ?? fwd,
+            `After convert, ${m.cls.name}.forward returns a quantized tensor: code that uses the output as a float tensor ` +
+              `(losses, arithmetic, softmax, .numpy()) fails with "Could not run '...' with arguments from the 'QuantizedCPU' backend". ` +
+              `End forward with a DeQuantStub (\`return self.dequant(x)\`) unless a quantized output is intended.`,
+          );
+        }
       }
       for (const p of problems) {
         const fixes = fixFor(ctx, p);
