@@ -131,8 +131,11 @@ export async function calibrateModel(core: WasmCore, req: CalibrateRequest): Pro
     throw new InputError(`the qconfig file targets backend '${req.qconfig.backend}' but '${req.backend}' was asked for`);
   }
   const bound = bindInputs(model, req.calib, req.calibName);
-  const batchSize = req.batchSize ?? req.qconfig?.calibration?.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`batch size must be a positive integer, got ${batchSize}`);
+  const requested = req.batchSize ?? req.qconfig?.calibration?.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(requested) || requested < 1) throw new InputError(`batch size must be a positive integer, got ${requested}`);
+  // A model exported with a fixed batch dimension runs that many samples per pass whatever was asked.
+  const declared = model.graph.runtimeInputs[0]?.type?.shape?.[0];
+  const batchSize = typeof declared === "number" && declared > 0 ? declared : requested;
   const options = req.qconfig?.calibration;
   const data = selectCalibrationSamples(bound, batchSize, options?.numBatches, options?.seed);
   req.onProgress?.({ phase: "prepare", done: 0, total: 1, message: "preparing: folding, fusing, placing observers" });
