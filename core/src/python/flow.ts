@@ -20,6 +20,8 @@ export interface QconfigInfo {
   backendNode?: PyNode;
   /** Weight observer uses per_channel_affine_float_qparams (needed by Embedding). */
   floatQparams: boolean;
+  /** The weight observer is a per-channel observer (not a fake-quant), which ConvTranspose rejects. */
+  perChannelWeights?: boolean;
 }
 
 export type Stage =
@@ -766,7 +768,7 @@ class FlowWalker {
       const backend = backendNode ? this.strOf(backendNode, scope) : "x86";
       switch (api) {
         case "get_default_qconfig":
-          return { ...base, kind: "static", backend, backendNode };
+          return { ...base, kind: "static", backend, backendNode, perChannelWeights: backend !== undefined && backend !== "qnnpack" };
         case "get_default_qat_qconfig":
           return { ...base, kind: "qat", backend, backendNode };
         case "QConfig": {
@@ -779,7 +781,8 @@ class FlowWalker {
             return { ...base, kind: /float16|torch\.float/.test(actText) ? "dynamic" : "weight-only", floatQparams };
           }
           const isQat = /FakeQuantize/.test(actText);
-          return { ...base, kind: isQat ? "qat" : "static", floatQparams };
+          const perChannelWeights = /per_channel|PerChannel/.test(wText) && !/fake_quant|FakeQuantize/i.test(wText);
+          return { ...base, kind: isQat ? "qat" : "static", floatQparams, perChannelWeights };
         }
         case "QConfigDynamic":
           return { ...base, kind: "dynamic" };
@@ -789,9 +792,10 @@ class FlowWalker {
     }
     switch (api) {
       case "default_qconfig":
-      case "default_per_channel_qconfig":
       case "default_debug_qconfig":
         return { ...base, kind: "static", backend: "fbgemm" };
+      case "default_per_channel_qconfig":
+        return { ...base, kind: "static", backend: "fbgemm", perChannelWeights: true };
       case "default_qat_qconfig":
       case "default_qat_qconfig_v2":
         return { ...base, kind: "qat", backend: "fbgemm" };

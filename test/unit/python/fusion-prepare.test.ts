@@ -268,3 +268,43 @@ test("classes built on nn.Sequential or external bases: names we cannot see are 
     QS2,
   );
 });
+
+test("QS211: ConvTranspose with the per-channel x86 qconfig fails in prepare; per-tensor or None is fine", async () => {
+  const model = py`
+    import torch
+    import torch.nn as nn
+    import torch.ao.quantization as tq
+
+
+    class Up(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant = tq.QuantStub()
+            self.up = nn.Sequential(nn.ConvTranspose2d(4, 4, 2, stride=2), nn.ReLU())
+            self.dequant = tq.DeQuantStub()
+
+        def forward(self, x):
+            return self.dequant(self.up(self.quant(x)))
+
+
+  `;
+  await checkMarked(
+    model +
+      py`
+      a = Up().eval()
+      a.qconfig = tq.get_default_qconfig("x86")
+      pa = tq.prepare(a)  # expect: QS211 error
+      b = Up().eval()
+      b.qconfig = tq.get_default_qconfig("x86")
+      b.up[0].qconfig = tq.default_qconfig
+      pb = tq.prepare(b)
+      c = Up().eval()
+      c.qconfig = tq.get_default_qconfig("qnnpack")
+      pc = tq.prepare(c)
+      d = Up().train()
+      d.qconfig = tq.get_default_qat_qconfig("x86")
+      pd = tq.prepare_qat(d)
+    `,
+    ["QS211"],
+  );
+});

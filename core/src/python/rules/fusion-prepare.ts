@@ -2,7 +2,8 @@
 // mode), prepare_qat in eval mode, prepare/convert results thrown away, convert of a model that was never
 // prepared, prepare with no qconfig (any process).
 import type { Fix } from "../../diagnostics";
-import { findSubmodule, kindName, type ClassInfo } from "../model";
+import { findSubmodule, kindName, type ClassInfo, type SubmoduleDef } from "../model";
+import { effectiveQconfig } from "../convert-semantics";
 import { fuseGroups, type ModelObj } from "../flow";
 import { FUSION_PATTERNS, findFusionPattern } from "../torch-knowledge";
 import { callArgs, stringValue, unparen, type PyNode } from "../syntax";
@@ -22,6 +23,7 @@ export const fusionPrepareFamily: RuleFamily = {
     { code: "QS208", name: "prepare-fx-without-example-inputs", severity: "error", summary: "prepare_fx / prepare_qat_fx called without example_inputs." },
     { code: "QS209", name: "convert-fx-of-unprepared-model", severity: "error", summary: "convert_fx on a model that did not come from prepare_fx / prepare_qat_fx." },
     { code: "QS210", name: "unknown-backend", severity: "error", summary: "A quantized engine or qconfig backend name PyTorch does not know." },
+    { code: "QS211", name: "conv-transpose-per-channel", severity: "error", summary: "prepare with a per-channel weight qconfig on a ConvTranspose module." },
   ],
   check(ctx) {
     checkBackendNames(ctx);
@@ -38,6 +40,7 @@ export const fusionPrepareFamily: RuleFamily = {
           );
         }
         if (e.discarded) discarded(ctx, e.call, e.api, e.modelArg);
+        if (e.api === "prepare" && !e.model.custom) checkConvTranspose(ctx, e.call, e.model);
         if (e.api === "prepare_fx" || e.api === "prepare_qat_fx") {
           const args = callArgs(e.call);
           if (args.positional.length < 3 && !args.keyword.has("example_inputs") && args.splat.length === 0) {
@@ -111,6 +114,34 @@ function checkBackendNames(ctx: RuleContext): void {
           `['fbgemm', 'x86', 'qnnpack', 'onednn']".`,
       );
     }
+  }
+}
+
+/** ConvTranspose submodules (with their paths) of a class, through user submodules and containers. */
+function convTransposePaths(cls: ClassInfo, prefix = "", depth = 0): Array<{ path: string; cls: string }> {
+  if (depth > 6) return [];
+  const out: Array<{ path: string; cls: string }> = [];
+  const visit = (sub: SubmoduleDef, path: string) => {
+    if (sub.kind.k === "nn" && /^ConvTranspose[123]d$/.test(sub.kind.cls)) out.push({ path, cls: sub.kind.cls });
+    else if (sub.kind.k === "user") out.push(...convTransposePaths(sub.kind.cls, path, depth + 1));
+    else if (sub.kind.k === "container") for (const c of sub.children) visit(c, `${path}.${c.name}`);
+  };
+  for (const [name, sub] of cls.submodules) visit(sub, prefix ? `${prefix}.${name}` : name);
+  return out;
+}
+
+function checkConvTranspose(ctx: RuleContext, call: PyNode, model: ModelObj): void {
+  for (const { path, cls } of convTransposePaths(model.cls)) {
+    const qc = effectiveQconfig(model, path);
+    if (!qc || !qc.perChannelWeights || qc.kind !== "static") continue;
+    ctx.report(
+      "QS211",
+      call,
+      `\`${path}\` is an nn.${cls} and its qconfig has a per-channel weight observer${qc.backend ? ` (get_default_qconfig("${qc.backend}"))` : ""}: ` +
+        `prepare raises "AssertionError: Per channel weight observer is not supported yet for ConvTranspose{n}d." ` +
+        `Give it a per-tensor qconfig (e.g. \`model.${path}.qconfig = torch.ao.quantization.default_qconfig\`) or None before prepare.`,
+    );
+    return;
   }
 }
 
