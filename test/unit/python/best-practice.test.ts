@@ -95,6 +95,13 @@ test("QS504: nn.Embedding with the default static qconfig fails in convert; floa
       q2 = tq.convert(p2)
       d = tq.quantize_dynamic(M(), {nn.Linear, nn.Embedding}, dtype=torch.qint8)  # expect: QS504 error
       d2 = tq.quantize_dynamic(M(), {nn.Linear: tq.default_dynamic_qconfig, nn.Embedding: tq.float_qparams_weight_only_qconfig})
+      t = M().train()
+      t.qconfig = tq.get_default_qat_qconfig("x86")
+      pt = tq.prepare_qat(t)  # expect: QS504 error
+      t2 = M().train()
+      t2.qconfig = tq.get_default_qat_qconfig("x86")
+      t2.emb.qconfig = tq.float_qparams_weight_only_qconfig
+      pt2 = tq.prepare_qat(t2)
     `,
     ["QS504"],
   );

@@ -175,6 +175,19 @@ function checkEmbeddings(ctx: RuleContext): void {
           { fixes: embeddingFix(ctx, e, path) },
         );
       }
+    } else if (e.k === "prepare" && e.api === "prepare_qat" && !e.model.custom) {
+      // prepare_qat swaps nn.Embedding for its QAT version, which checks the weight qscheme right away.
+      for (const { path, sub } of embeddingPaths(e.model.cls)) {
+        const qc = effectiveQconfig(e.model, path);
+        if (!qc || qc.floatQparams || qc.kind !== "qat") continue;
+        ctx.report(
+          "QS504",
+          e.call,
+          `\`${path}\` is an nn.${sub.kind.k === "nn" ? sub.kind.cls : "Embedding"} with a QAT qconfig whose weights are not float_qparams: prepare_qat raises ` +
+            `"AssertionError: Embedding weights requires a qscheme of torch.per_channel_affine_float_qparams". ` +
+            `Set \`model.${path}.qconfig = float_qparams_weight_only_qconfig\` (or None) before prepare_qat.`,
+        );
+      }
     } else if (e.k === "dynamic") {
       const spec = unparen(e.spec);
       if (!spec || (spec.type !== "set" && spec.type !== "list" && spec.type !== "tuple")) continue;
