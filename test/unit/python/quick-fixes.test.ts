@@ -233,3 +233,28 @@ test("QS505 fix imports torch.ao.quantization", async () => {
   const fixed = await checkFix(`import torch.quantization as tq\n`, "QS505");
   assert.equal(fixed, `import torch.ao.quantization as tq\n`);
 });
+
+test("QS107 fix dequantizes forward's return value", async () => {
+  const fixed = await checkFix(
+    eagerScript(py`
+      class M(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.quant = tq.QuantStub()
+              self.fc = nn.Linear(4, 4)
+
+          def forward(self, x):
+              return self.fc(self.quant(x))
+    `),
+    "QS107",
+  );
+  assert.match(fixed, /self\.dequant = tq\.DeQuantStub\(\)/);
+  assert.match(fixed, /return self\.dequant\(self\.fc\(self\.quant\(x\)\)\)/);
+});
+
+test("QS210 fix corrects a misspelled engine or backend", async () => {
+  const fixed = await checkFix(`import torch\ntorch.backends.quantized.engine = "fbgem"\n`, "QS210");
+  assert.match(fixed, /engine = "fbgemm"/);
+  const fixed2 = await checkFix(`from torch.ao.quantization import get_default_qconfig\nqc = get_default_qconfig('X86')\n`, "QS210");
+  assert.match(fixed2, /get_default_qconfig\('x86'\)/);
+});

@@ -50,6 +50,7 @@ export const dataflowFamily: RuleFamily = {
             `After convert, ${m.cls.name}.forward returns a quantized tensor: code that uses the output as a float tensor ` +
               `(losses, arithmetic, softmax, .numpy()) fails with "Could not run '...' with arguments from the 'QuantizedCPU' backend". ` +
               `End forward with a DeQuantStub (\`return self.dequant(x)\`) unless a quantized output is intended.`,
+            { fixes: dequantReturnFix(ctx, m.cls, fwd) },
           );
         }
       }
@@ -157,6 +158,26 @@ function floatFunctionalFix(ctx: RuleContext, p: Problem): Fix[] | undefined {
   const ins = insertInInit(owner, ctx.lines, attr, `${ctor}()`);
   if (!ins) return undefined;
   return [{ title: `Use a FloatFunctional (self.${attr}.${ff})`, edits: [replaceNode(target, replacement), ins] }];
+}
+
+/** Wraps forward's single `return <expr>` in the class's DeQuantStub (added when there is none). */
+function dequantReturnFix(ctx: RuleContext, cls: ClassInfo, fwd: PyNode): Fix[] | undefined {
+  const returns = fwd.descendantsOfType("return_statement").filter((r) => {
+    for (let n = r.parent; n; n = n.parent) if (n.type === "function_definition" || n.type === "lambda") return n === fwd;
+    return false;
+  });
+  const value = returns.length === 1 ? returns[0]?.namedChildren[0] : undefined;
+  const ctor = spellName(ctx.file.names, "torch.ao.quantization", "DeQuantStub");
+  if (!value || !ctor || value.type === "tuple" || value.type === "expression_list") return undefined;
+  const existing = [...cls.submodules.values()].find((s) => s.kind.k === "dequant-stub");
+  const attr = existing?.name ?? freeAttribute(cls, "dequant");
+  const edits = [replaceNode(value, `self.${attr}(${value.text})`)];
+  if (!existing) {
+    const ins = insertInInit(cls, ctx.lines, attr, `${ctor}()`);
+    if (!ins) return undefined;
+    edits.push(ins);
+  }
+  return [{ title: `Dequantize the output (self.${attr})`, edits }];
 }
 
 function catFix(ctx: RuleContext, call: PyNode): Fix[] | undefined {

@@ -74,6 +74,7 @@ export const fusionPrepareFamily: RuleFamily = {
           e.node,
           `"${e.value}" is not a quantized engine: PyTorch raises "RuntimeError: quantized engine ${e.value} is not supported". ` +
             `Use one of ${[...ENGINES].filter((x) => x !== "none").join(", ")} (see torch.backends.quantized.supported_engines).`,
+          { fixes: backendFix(e.valueNode, e.value, ENGINES) },
         );
       } else if (e.k === "convert" && e.api === "convert") {
         if (e.discarded) {
@@ -112,6 +113,7 @@ function checkBackendNames(ctx: RuleContext): void {
         node,
         `"${value}" is not a quantization backend: ${api} raises "AssertionError: backend: ${value} not supported. backend must be one of ` +
           `['fbgemm', 'x86', 'qnnpack', 'onednn']".`,
+        { fixes: backendFix(node, value, BACKENDS) },
       );
     }
   }
@@ -143,6 +145,16 @@ function checkConvTranspose(ctx: RuleContext, call: PyNode, model: ModelObj): vo
     );
     return;
   }
+}
+
+/** Replaces a misspelled backend string literal with the closest valid name, when one is close. */
+function backendFix(node: PyNode, value: string, valid: Set<string>): Fix[] | undefined {
+  const lit = unparen(node);
+  if (!lit || stringValue(lit) === undefined) return undefined;
+  const lower = value.toLowerCase();
+  const best = [...valid].filter((v) => v !== "none").map((v) => [v, editDistance(v, lower)] as const).sort((a, b) => a[1] - b[1])[0];
+  if (!best || best[1] > 2) return undefined;
+  return [{ title: `Use "${best[0]}"`, edits: [{ range: lit.range, newText: quoteLike(lit.text, best[0]) }] }];
 }
 
 function discarded(ctx: RuleContext, call: PyNode, api: string, modelArg: PyNode | undefined): void {
