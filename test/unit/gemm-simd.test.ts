@@ -7,7 +7,12 @@ import * as assert from "node:assert/strict";
 import { loadCore } from "../../core/src/node/load-core";
 import { createKernelThreadPool } from "../../core/src/node/kernel-threads";
 import { ENGINES, type Engine } from "../../core/src/backends/engine";
-import { PackedLinear, type LinearRequant, type QuantizedWeights } from "../../core/src/wasm/qlinear";
+import {
+  PackedLinear,
+  threadsFor,
+  type LinearRequant,
+  type QuantizedWeights,
+} from "../../core/src/wasm/qlinear";
 import { PackedConv2d, type Conv2dGeometry } from "../../core/src/wasm/qconv";
 import type { KernelThreadPool } from "../../core/src/wasm/thread-pool";
 
@@ -50,7 +55,8 @@ function randomRequant(r: Rng, relu: boolean, saturating = false): LinearRequant
 
 let pool: KernelThreadPool | undefined;
 async function threads3(): Promise<KernelThreadPool> {
-  pool ??= await createKernelThreadPool(await loadCore(), 3);
+  // minWorkPerThread 0: every job uses all 3 threads, however small, so the worker paths are tested.
+  pool ??= await createKernelThreadPool(await loadCore(), 3, { minWorkPerThread: 0 });
   return pool;
 }
 after(() => pool?.close());
@@ -244,4 +250,13 @@ test("Winograd stays exact at the largest accumulators it accepts (904 channels,
   } finally {
     packed.dispose();
   }
+});
+
+test("small jobs stay on the calling thread; large ones use the pool", () => {
+  const pool = { threads: 3, minWorkPerThread: 1_000_000 } as KernelThreadPool;
+  assert.equal(threadsFor(undefined, 1e9), 1);
+  assert.equal(threadsFor(pool, 500_000), 1);
+  assert.equal(threadsFor(pool, 2_500_000), 2);
+  assert.equal(threadsFor(pool, 1e9), 3);
+  assert.equal(threadsFor({ threads: 3, minWorkPerThread: 0 } as KernelThreadPool, 10), 3);
 });

@@ -14,6 +14,7 @@ import {
   checkQParams,
   perChannel,
   perChannelF,
+  threadsFor,
   writeEpilogue,
   type LinearRequant,
   type QuantizedWeights,
@@ -310,7 +311,11 @@ export class PackedConv2d extends WasmAllocations {
     q: LinearRequant,
     pool?: KernelThreadPool,
   ): void {
-    const threads = pool ? pool.threads : 1;
+    const g = this.geometry;
+    const [oh, ow] = this.outputSize(h, w);
+    // Depthwise and Winograd do more memory work per multiply-accumulate: weigh them up.
+    const macs = batch * oh * ow * g.outChannels * this.kg;
+    const threads = threadsFor(pool, this.depthwise ? macs * 4 : macs);
     this.prepare(batch, h, w, input, output, q, threads, false);
     const exec = (
       k:
@@ -320,7 +325,7 @@ export class PackedConv2d extends WasmAllocations {
         | "qwinograd_thread"
         | "qpointwise_thread",
     ) => {
-      if (pool) pool.run(k, this.desc);
+      if (pool && threads > 1) pool.run(k, this.desc, threads);
       else this.core.guard(() => this.core.exports[k](this.desc, 0, 1));
     };
     if (this.depthwise) exec("qdepthwise_thread");

@@ -228,10 +228,10 @@ export class PackedLinear extends WasmAllocations {
    * ([m][n]), both in WASM memory.
    */
   run(input: number, output: number, m: number, q: LinearRequant, pool?: KernelThreadPool): void {
-    const threads = pool ? pool.threads : 1;
+    const threads = threadsFor(pool, m * this.k * this.n);
     this.prepare(m, input, output, 0, threads);
     this.setRequant(q);
-    if (pool) pool.run("qlinear_thread", this.desc);
+    if (pool && threads > 1) pool.run("qlinear_thread", this.desc, threads);
     else this.core.guard(() => this.core.exports.qlinear_thread(this.desc, 0, 1));
   }
 
@@ -306,7 +306,7 @@ export class PackedLinear extends WasmAllocations {
       const inp = alloc(xq.length);
       const out = alloc(m * this.n * 4);
       this.core.u8(inp, xq.length).set(xq);
-      const threads = pool && !reference ? pool.threads : 1;
+      const threads = reference ? 1 : threadsFor(pool, m * this.k * this.n);
       this.prepare(m, inp, out, 1, threads);
       this.setEpilogue(`dynamic ${reference ? "dense" : "packed"} ${qp.scale}`, () =>
         writeEpilogue(this.core, this.epi, consts, 1, this.n, reference ? this.n : this.np),
@@ -315,7 +315,7 @@ export class PackedLinear extends WasmAllocations {
       if (reference) {
         writeDesc(this.core, this.desc, { WEIGHTS: this.raw });
         this.core.guard(() => this.core.exports.qlinear_reference(this.desc));
-      } else if (pool) pool.run("qlinear_thread", this.desc);
+      } else if (pool && threads > 1) pool.run("qlinear_thread", this.desc, threads);
       else this.core.guard(() => this.core.exports.qlinear_thread(this.desc, 0, 1));
       return this.core.copyOut(Float32Array, out, m * this.n);
     });
@@ -333,6 +333,16 @@ export function checkQParams(scale: number, zeroPoint: number, what: string): vo
     throw new RangeError(`${what} scale must be positive and finite, got ${scale}`);
   if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255)
     throw new RangeError(`${what} zero point must be an integer in [0, 255], got ${zeroPoint}`);
+}
+
+/**
+ * Threads worth using for a job of `work` multiply-accumulate equivalents: waking a worker costs tens
+ * of microseconds, so each thread should get at least the pool's minWorkPerThread.
+ */
+export function threadsFor(pool: KernelThreadPool | undefined, work: number): number {
+  if (!pool) return 1;
+  const byWork = pool.minWorkPerThread > 0 ? Math.floor(work / pool.minWorkPerThread) : pool.threads;
+  return Math.max(1, Math.min(pool.threads, byWork));
 }
 
 export function align16(n: number): number {

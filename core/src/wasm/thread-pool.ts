@@ -50,6 +50,15 @@ export interface KernelWorkerHandle {
   terminate(): void;
 }
 
+export interface KernelThreadPoolOptions {
+  /**
+   * Multiply-accumulates a job needs per thread before the packed layers use another thread (waking
+   * a worker costs tens of microseconds, about 1M MACs of work). Default 1,000,000; 0 uses every
+   * thread for every job (tests of the threaded paths).
+   */
+  minWorkPerThread?: number;
+}
+
 export type SpawnKernelWorker = (init: KernelWorkerInit) => KernelWorkerHandle;
 
 /**
@@ -63,10 +72,17 @@ export class KernelThreadPool {
     private readonly core: WasmCore,
     private readonly control: number,
     private readonly workers: KernelWorkerHandle[],
+    /** Smallest job (multiply-accumulates) worth one more thread; 0 always uses every thread. */
+    readonly minWorkPerThread: number,
   ) {}
 
   /** Starts `threads - 1` workers; resolves once all of them instantiated the module. */
-  static async create(core: WasmCore, threads: number, spawn: SpawnKernelWorker): Promise<KernelThreadPool> {
+  static async create(
+    core: WasmCore,
+    threads: number,
+    spawn: SpawnKernelWorker,
+    options: KernelThreadPoolOptions = {},
+  ): Promise<KernelThreadPool> {
     if (!Number.isInteger(threads) || threads < 1)
       throw new RangeError(`threads must be a positive integer, got ${threads}`);
     const control = core.alloc(CONTROL_WORDS * 4);
@@ -77,7 +93,7 @@ export class KernelThreadPool {
         spawn({ module: core.module, memory: core.memory, control, index: i, kernels: POOL_KERNELS }),
       );
     }
-    const pool = new KernelThreadPool(core, control, workers);
+    const pool = new KernelThreadPool(core, control, workers, options.minWorkPerThread ?? 1_000_000);
     // Each worker bumps PENDING once ready; wait (asynchronously) until all have.
     const ctl = pool.ctl();
     const deadline = Date.now() + 30000;
