@@ -20,7 +20,15 @@ export function readModelFile(file: string, options: Omit<ReadOptions, "file" | 
     const p = path.join(dir, location);
     let fd = open.get(p);
     try {
-      if (fd === undefined) open.set(p, (fd = fs.openSync(p, "r")));
+      if (fd === undefined) {
+        // The reader refuses '..' and absolute locations; a symbolic link could still point elsewhere.
+        const real = fs.realpathSync(p);
+        const realDir = fs.realpathSync(dir);
+        if (real !== realDir && !real.startsWith(realDir + path.sep)) {
+          throw new InputError(`external data file '${location}' resolves outside the model's folder, which is not allowed`, file);
+        }
+        open.set(p, (fd = fs.openSync(p, "r")));
+      }
       const size = fs.fstatSync(fd).size;
       const n = length ?? size - offset;
       if (offset + n > size) {

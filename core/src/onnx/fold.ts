@@ -8,6 +8,7 @@ import {
   attrInt,
   attrInts,
   attrTensor,
+  checkTensorSize,
   describeNode,
   elementCount,
   dtypeFromOnnx,
@@ -48,7 +49,12 @@ function need(node: Node, inputs: (Tensor | undefined)[], i: number): Tensor {
 
 /** Values of an int64/int32 operand (axes, shapes, indices) as numbers. */
 export function intValues(t: Tensor): number[] {
-  return tensorToNumbers(t);
+  const values = tensorToNumbers(t);
+  // Shapes, axes and indices index arrays: a fraction or NaN would read past them.
+  if (!values.every((v) => Number.isSafeInteger(v))) {
+    throw new InputError(`${t.name ? `tensor '${t.name}'` : "a tensor"} of ${t.dtype} is used as shape, axes or indices but holds non-integer values`);
+  }
+  return values;
 }
 
 function sameData(dtype: DType, src: TensorData, length: number, pick: (i: number) => number): TensorData {
@@ -201,6 +207,8 @@ function gather(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
 function concat(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
   const parts = inputs.filter((t): t is Tensor => !!t);
   if (parts.length === 0) throw new InputError(`${describeNode(node)}: no inputs`);
+  const mixed = parts.find((p) => p.dtype !== parts[0].dtype);
+  if (mixed) throw new InputError(`${describeNode(node)}: inputs of types ${parts[0].dtype} and ${mixed.dtype} cannot be concatenated`);
   const rank = parts[0].dims.length;
   const axis = normalizeAxis(node, attrInt(node, "axis", 0), rank);
   const dims = [...parts[0].dims];
@@ -453,7 +461,7 @@ export const HOST_EVALUATORS: Readonly<Record<string, HostEvaluator>> = {
     const dims = intValues(need(node, inputs, 0));
     const v = attrTensor(node, "value");
     const dtype = v?.dtype ?? "float32";
-    const out = allocTensorData(dtype, elementCount(dims));
+    const out = allocTensorData(dtype, checkTensorSize(dims, `${describeNode(node)}: output`));
     if (v) (out as Float32Array).fill(v.data[0] as number);
     return [makeTensor(outName(node), dtype, dims, out)];
   },
@@ -466,7 +474,11 @@ export const HOST_EVALUATORS: Readonly<Record<string, HostEvaluator>> = {
   Div: (node, inputs) => {
     const a = need(node, inputs, 0);
     const isInt = !(a.data instanceof Float32Array || a.data instanceof Float64Array);
-    return binary((x, y) => (isInt ? Math.trunc(x / y) : x / y), (x, y) => x / y)(node, inputs);
+    const divide = (x: bigint, y: bigint) => {
+      if (y === 0n) throw new InputError(`${describeNode(node)}: integer division by zero`);
+      return x / y;
+    };
+    return binary((x, y) => (isInt ? Math.trunc(x / y) : x / y), divide)(node, inputs);
   },
 };
 

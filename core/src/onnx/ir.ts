@@ -106,8 +106,28 @@ export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
   bool: 1,
 };
 
+/** The most elements one tensor may hold: 2^29 (2 GiB of float32), beyond what the 32-bit WASM core could run. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 29;
+
+/**
+ * Throws InputError unless `dims` is a valid shape (non-negative safe integers) of at most MAX_TENSOR_ELEMENTS
+ * elements; `what` starts the message (e.g. "node 'c' (ConstantOfShape): output").
+ */
+export function checkTensorSize(dims: readonly number[], what: string): number {
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new InputError(`${what} has invalid shape [${dims.join(", ")}]`);
+  const n = elementCount(dims);
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new InputError(`${what} has shape [${dims.join(", ")}] of ${n} elements, over the limit of ${MAX_TENSOR_ELEMENTS}`);
+  }
+  return n;
+}
+
 /** Allocates a zeroed typed array of the natural JS type for `dtype`. */
 export function allocTensorData(dtype: DType, length: number): TensorData {
+  // A corrupt shape must not become a RangeError or a multi-gigabyte allocation.
+  if (!Number.isSafeInteger(length) || length < 0 || length > MAX_TENSOR_ELEMENTS) {
+    throw new InputError(`a tensor of ${length} elements is over the limit of ${MAX_TENSOR_ELEMENTS} (or not a valid size)`);
+  }
   switch (dtype) {
     case "float32":
       return new Float32Array(length);

@@ -7,6 +7,7 @@ import {
   DTYPE_BYTES,
   Graph,
   MAX_OPSET,
+  MAX_TENSOR_ELEMENTS,
   MIN_OPSET,
   allocTensorData,
   dtypeFromOnnx,
@@ -27,6 +28,21 @@ import {
 
 /** Reads `length` bytes (all remaining bytes when undefined) at `offset` of an external data file. */
 export type ReadExternal = (location: string, offset: number, length: number | undefined) => Uint8Array;
+
+/**
+ * Limits on what the reader accepts, so a corrupt or hostile file fails with a clear message instead of
+ * exhausting memory. The WASM core is 32-bit (4 GiB at most), so nothing larger could run anyway.
+ */
+export const READ_LIMITS = {
+  /** Protobuf itself cannot encode more than 2 GiB in one message; larger weights go in external data. */
+  maxModelBytes: 2 ** 31 - 1,
+  /** Nodes in the main graph and all subgraphs together (mobilenet_v2 has ~100; large CNNs a few thousand). */
+  maxNodes: 1_000_000,
+  /** Elements of one tensor (initializer, attribute or external): 2^29 float32 values = 2 GiB. */
+  maxTensorElements: MAX_TENSOR_ELEMENTS,
+  /** A declared dimension of a graph input, output or value annotation. */
+  maxDim: 2 ** 31 - 1,
+} as const;
 
 export interface ReadOptions {
   /** Name used in error messages (usually the file path). */
@@ -59,6 +75,9 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): Model {
 
 function readModelUnchecked(bytes: Uint8Array, options: ReadOptions): Model {
   if (bytes.length === 0) throw new InputError("the file is empty, not an ONNX model");
+  if (bytes.length > READ_LIMITS.maxModelBytes) {
+    throw new InputError(`the model is ${bytes.length} bytes, over the 2 GiB ONNX limit; store the weights as external data`);
+  }
   let proto: onnx.ModelProto;
   try {
     proto = onnx.ModelProto.decode(bytes);
@@ -82,7 +101,7 @@ function readModelUnchecked(bytes: Uint8Array, options: ReadOptions): Model {
         `re-export with torch.onnx.export(..., opset_version=17)`,
     );
   }
-  const ctx: Ctx = { readExternal: options.readExternal };
+  const ctx: Ctx = { readExternal: options.readExternal, nodes: 0 };
   const graph = readGraph(proto.graph, ctx);
   validateGraph(graph);
   // ONNX requires node order to be topological, but some tools write unsorted graphs; passes rely on it.
@@ -104,9 +123,27 @@ function readModelUnchecked(bytes: Uint8Array, options: ReadOptions): Model {
 
 interface Ctx {
   readExternal?: ReadExternal;
+  /** Nodes read so far, over all graphs. */
+  nodes: number;
+}
+
+/**
+ * Refuses names with control characters: no exporter writes them, they mean a corrupt file, and they would
+ * break the one-line error messages that quote names.
+ */
+function checkName(name: string, what: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) {
+    throw new InputError(`${what} ${JSON.stringify(name)} contains control characters; the file is probably corrupt`);
+  }
+  return name;
 }
 
 function readGraph(g: onnx.IGraphProto, ctx: Ctx): Graph {
+  ctx.nodes += (g.node ?? []).length;
+  if (ctx.nodes > READ_LIMITS.maxNodes) {
+    throw new InputError(`the model has over ${READ_LIMITS.maxNodes} nodes, more than QuantScope reads`);
+  }
   const graph = new Graph({
     name: g.name ?? "graph",
     docString: g.docString || undefined,
@@ -130,7 +167,7 @@ function readGraph(g: onnx.IGraphProto, ctx: Ctx): Graph {
 }
 
 function readValueInfo(v: onnx.IValueInfoProto): ValueInfo {
-  const name = v.name ?? "";
+  const name = checkName(v.name ?? "", "value name");
   const info: ValueInfo = { name };
   if (v.docString) info.docString = v.docString;
   const tt = v.type?.tensorType;
@@ -142,7 +179,7 @@ function readValueInfo(v: onnx.IValueInfoProto): ValueInfo {
     const dtype = dtypeFromOnnx(tt.elemType ?? 0);
     if (dtype) {
       const type: TensorType = { dtype };
-      if (tt.shape) type.shape = (tt.shape.dim ?? []).map(readDim);
+      if (tt.shape) type.shape = (tt.shape.dim ?? []).map((d) => readDim(d, name));
       info.type = type;
     } else if ((tt.elemType ?? 0) !== 0) {
       throw new InputError(`value '${name}' has element type ${onnxDtypeName(tt.elemType ?? 0)}, which is not supported`);
@@ -151,27 +188,31 @@ function readValueInfo(v: onnx.IValueInfoProto): ValueInfo {
   return info;
 }
 
-function readDim(d: onnx.TensorShapeProto.IDimension): Dim {
+function readDim(d: onnx.TensorShapeProto.IDimension, value: string): Dim {
   if (d.dimValue !== null && d.dimValue !== undefined && (d as onnx.TensorShapeProto.Dimension).value === "dimValue") {
-    return num(d.dimValue as Longish);
+    const v = num(d.dimValue as Longish);
+    if (!Number.isSafeInteger(v) || v < 0 || v > READ_LIMITS.maxDim) {
+      throw new InputError(`value '${value}' declares dimension ${d.dimValue?.toString()}, which is not a valid size`);
+    }
+    return v;
   }
-  if (d.dimParam) return d.dimParam;
+  if (d.dimParam) return checkName(d.dimParam, `value '${value}' has a symbolic dimension`);
   return null;
 }
 
 function readNode(n: onnx.INodeProto, ctx: Ctx): Node {
   const node: Node = {
-    name: n.name ?? "",
-    opType: n.opType ?? "",
-    domain: n.domain ?? "",
-    inputs: [...(n.input ?? [])],
-    outputs: [...(n.output ?? [])],
+    name: checkName(n.name ?? "", "node name"),
+    opType: checkName(n.opType ?? "", "op type"),
+    domain: checkName(n.domain ?? "", "op domain"),
+    inputs: (n.input ?? []).map((v) => checkName(v, "value name")),
+    outputs: (n.output ?? []).map((v) => checkName(v, "value name")),
     attributes: new Map(),
   };
   if (n.docString) node.docString = n.docString;
   if (!node.opType) throw new InputError(`a node${node.name ? ` '${node.name}'` : ""} has no op_type`);
   for (const a of n.attribute ?? []) {
-    const name = a.name ?? "";
+    const name = checkName(a.name ?? "", "attribute name");
     if (a.refAttrName) {
       throw new InputError(`node '${node.name}' (${node.opType}): attribute references (functions) are not supported`);
     }
@@ -218,7 +259,7 @@ function utf8(b: Uint8Array | null | undefined): string {
 
 /** Decodes a TensorProto (raw_data, typed *_data fields or external data) into a Tensor. */
 export function readTensor(t: onnx.ITensorProto, ctx: Ctx, where = "tensor"): Tensor {
-  const name = t.name ?? "";
+  const name = checkName(t.name ?? "", "tensor name");
   const label = name ? `tensor '${name}'` : where;
   const code = t.dataType ?? 0;
   const dtype = dtypeFromOnnx(code);
@@ -229,6 +270,9 @@ export function readTensor(t: onnx.ITensorProto, ctx: Ctx, where = "tensor"): Te
     throw new InputError(`${label} has invalid dims [${dims.join(", ")}]`);
   }
   const n = elementCount(dims);
+  if (n > READ_LIMITS.maxTensorElements) {
+    throw new InputError(`${label} has shape [${dims.join(", ")}] of ${n} elements, over the limit of ${READ_LIMITS.maxTensorElements}`);
+  }
   let raw: Uint8Array | undefined;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     raw = readExternalData(t, label, ctx);
@@ -254,7 +298,7 @@ function readExternalData(t: onnx.ITensorProto, label: string, ctx: Ctx): Uint8A
   const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? "", e.value ?? ""]));
   const location = entries.get("location");
   if (!location) throw new InputError(`${label} is stored externally but names no location`);
-  if (location.includes("..") || location.startsWith("/") || /^[a-zA-Z]:/.test(location)) {
+  if (location.includes("..") || /^[/\\]/.test(location) || /^[a-zA-Z]:/.test(location) || location.includes("\0")) {
     throw new InputError(`${label} names external data '${location}' outside the model's folder, which is not allowed`);
   }
   if (!ctx.readExternal) {

@@ -7,10 +7,12 @@ import {
   attrInt,
   attrInts,
   attrString,
+  checkTensorSize,
   describeNode,
   dtypeFromOnnx,
   elementCount,
   isDefaultDomain,
+  tensorToNumbers,
   type DType,
   type Graph,
   type Node,
@@ -431,6 +433,7 @@ const RULES: Record<string, ShapeRule> = {
   ConstantOfShape: (node, _inputs, constant) => {
     const dims = constInts(node, constant, 0, "the shape");
     if (!dims) fail(node, `ConstantOfShape needs a shape`);
+    checkTensorSize(dims, `${describeNode(node)}: output`);
     const v = node.attributes.get("value");
     return [{ dtype: v?.type === "tensor" ? v.value.dtype : "float32", shape: dims }];
   },
@@ -522,7 +525,7 @@ export function inferShapes(
       continue;
     }
     const allConst = node.inputs.every((name) => !name || constants.has(name));
-    if (allConst && canFold(node)) {
+    if (allConst && canFold(node) && !(node.opType === "ConstantOfShape" && constantOfShapeSize(node, constants) > maxFold)) {
       const outs = HOST_EVALUATORS[node.opType](node, node.inputs.map((name) => (name ? constants.get(name) : undefined)));
       // Constant and Identity only name existing data, so they fold whatever their size.
       const cheap = node.opType === "Constant" || node.opType === "Identity";
@@ -549,4 +552,12 @@ export function inferShapes(
     if (!types.has(o.name)) throw new InputError(`graph output '${o.name}' has no computable shape`);
   }
   return { types, constants, folded, shapeDependent };
+}
+
+/** Elements a ConstantOfShape would make (Infinity when its shape is not a valid size), checked before folding. */
+function constantOfShapeSize(node: Node, constants: ReadonlyMap<string, Tensor>): number {
+  const shape = node.inputs[0] ? constants.get(node.inputs[0]) : undefined;
+  if (!shape) return 0;
+  const dims = tensorToNumbers(shape);
+  return dims.every((d) => Number.isSafeInteger(d) && d >= 0) ? elementCount(dims) : Infinity;
 }
