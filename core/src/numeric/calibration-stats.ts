@@ -1,19 +1,19 @@
-// Calibration with statistics for the numeric report (any process, fs-free): runs the pipeline's own
-// calibrate pass (same observers, same qparams as `quantscope quantize`) while a tee on the float executor
-// also (1) builds a histogram of every observed tensor with PyTorch's HistogramObserver algorithm (for a
-// histogram observer this IS the observer's histogram) and (2) optionally keeps every float activation of
-// every batch, so what-if and sensitivity runs re-calibrate without re-running the float model.
+// Calibration with statistics for the numeric report (any process, fs-free): the same qparams as the
+// pipeline's calibrate pass (`quantscope quantize`), plus (1) a histogram of every observed tensor with
+// PyTorch's HistogramObserver algorithm (for a histogram observer, the observer's own histogram) and (2)
+// optionally every float activation of every batch, so what-if and sensitivity runs re-calibrate without
+// re-running the float model. One float run does it all.
 import { getBackend, type Engine } from "../backends";
 import { throwIfCancelled } from "../errors";
 import type { Model } from "../onnx/ir";
-import { calibrate, type CalibrationResult, type FloatTensor } from "../passes/calibrate";
+import { calibrate, type ActivationQParams, type CalibrationResult, type FloatTensor } from "../passes/calibrate";
 import { prepare, type QuantPlan } from "../passes/prepare";
 import { bindInputs, selectCalibrationSamples, DEFAULT_BATCH_SIZE } from "../pipeline/pipeline";
 import type { QConfigFile } from "../qconfig/types";
 import { FloatExecutor, type RunOptions, type TensorEvent } from "../runtime/float-executor";
 import { int8Support } from "../runtime/int8-ops";
 import type { WasmCore } from "../wasm/core";
-import { createObserver, type Observer } from "../wasm/observers";
+import { createObserver, observerSpecFromResolved, type Observer } from "../wasm/observers";
 
 /** Bins of the statistics histograms (HistogramObserver's default). */
 export const STATS_BINS = 2048;
@@ -109,18 +109,30 @@ export interface CalibrateWithStatsRequest {
   onProgress?: (done: number, total: number, message: string) => void;
 }
 
-/** Prepares, calibrates (the pipeline's calibrate pass) and collects statistics in the same float run. */
+/**
+ * Prepares, calibrates and collects statistics in the same float run. Observers of kinds other than
+ * histogram run in the pipeline's calibrate pass, with a HistogramObserver beside each for the statistics.
+ * A histogram observer's own histogram is the statistic, so those sites are observed once, here, by the same
+ * WASM HistogramObserver the pipeline would create (observerSpecFromResolved), and their qparams are its
+ * calculate_qparams, as in the pipeline's TensorObserver: calibrating twice would double the dominant cost.
+ */
 export async function calibrateWithStatistics(core: WasmCore, req: CalibrateWithStatsRequest): Promise<CalibrationWithStats> {
   const bound = bindInputs(req.model, req.calib, req.calibName);
   const batchSize = req.batchSize ?? req.qconfig?.calibration?.batchSize ?? DEFAULT_BATCH_SIZE;
   const data = selectCalibrationSamples(bound, batchSize, req.qconfig?.calibration?.numBatches, req.qconfig?.calibration?.seed);
   const plan = prepare(req.model.graph, { backend: getBackend(req.backend), qconfig: req.qconfig, int8Support });
   const executor = FloatExecutor.create(core, plan.graph, { file: req.modelName });
-  const histograms = new Map<string, Observer>();
+  /** Per observed tensor: the histogram the statistics come from, and whether it is the site's own observer. */
+  const histograms = new Map<string, { observer: Observer; own: boolean }>();
   const cache = req.cacheActivations ? new ActivationCache() : undefined;
   try {
-    for (const site of plan.observers) histograms.set(site.tensor, createObserver(core, { kind: "histogram", dtype: "quint8", qscheme: "per_tensor_affine", bins: STATS_BINS }));
-    // Tee: the calibrate pass's observers see every tensor first, then the statistics and the cache.
+    for (const site of plan.observers) {
+      const own = site.observer.observer === "histogram";
+      const spec = own ? observerSpecFromResolved(site.observer) : { kind: "histogram" as const, dtype: "quint8" as const, qscheme: "per_tensor_affine" as const, bins: STATS_BINS };
+      histograms.set(site.tensor, { observer: createObserver(core, spec), own });
+    }
+    const delegated: QuantPlan = { ...plan, observers: plan.observers.filter((o) => !histograms.get(o.tensor)!.own) };
+    // Tee: the calibrate pass's observers see every tensor first, then the histograms and the cache.
     const run = executor.run.bind(executor);
     const tee: Pick<FloatExecutor, "run"> = {
       run: (inputs, options = {}) =>
@@ -129,7 +141,7 @@ export async function calibrateWithStatistics(core: WasmCore, req: CalibrateWith
           onTensor: (e) => {
             options.onTensor?.(e);
             if (e.dtype !== "float32") return;
-            const h = histograms.get(e.name);
+            const h = histograms.get(e.name)?.observer;
             if (h) {
               if (e.ptr) h.observePtr(e.ptr, e.data.length, e.shape);
               else h.observe(e.data as Float32Array, e.shape);
@@ -138,16 +150,36 @@ export async function calibrateWithStatistics(core: WasmCore, req: CalibrateWith
           },
         }),
     };
-    const calibration = await calibrate(core, plan, tee as FloatExecutor, data, {
+    const partial = await calibrate(core, delegated, tee as FloatExecutor, data, {
       batchSize,
       signal: req.signal,
       onProgress: (p) => req.onProgress?.(p.samples, p.totalSamples, `calibrating: batch ${p.batch}/${p.batches}`),
     });
+    const activations = new Map<string, ActivationQParams>();
+    for (const site of plan.observers) {
+      const h = histograms.get(site.tensor)!;
+      if (!h.own) {
+        activations.set(site.tensor, partial.activations.get(site.tensor)!);
+        continue;
+      }
+      const q = h.observer.calculateQParams();
+      activations.set(site.tensor, {
+        tensor: site.tensor,
+        producerNode: site.producerNode,
+        role: site.role,
+        observer: site.observer,
+        min: Number(h.observer.minVal),
+        max: Number(h.observer.maxVal),
+        scale: q.scales[0],
+        zeroPoint: q.zeroPoints[0],
+      });
+    }
+    const calibration: CalibrationResult = { ...partial, activations };
     if (cache) cache.samples = calibration.samples;
-    const statistics = plan.observers.map((site) => statisticsOf(calibration, site.tensor, histograms.get(site.tensor)!));
+    const statistics = plan.observers.map((site) => statisticsOf(calibration, site.tensor, histograms.get(site.tensor)!.observer));
     return { plan, calibration, batchSize, data, statistics, cache };
   } finally {
-    for (const h of histograms.values()) h.dispose();
+    for (const h of histograms.values()) h.observer.dispose();
     executor.dispose();
   }
 }
