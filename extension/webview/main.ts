@@ -165,10 +165,16 @@ function showWhatIf(keep: string[], result: WhatIfAnswer | { error: string }): v
     whatIfResult.textContent = `What-if failed: ${result.error}`;
     return;
   }
+  const db = (v: number | null): string => formatDb(v === null ? Infinity : v);
   const p = (x: number): string => `${(x * 100).toFixed(2)}%`;
-  whatIfResult.textContent =
-    `Output SQNR ${formatDb(result.outputSqnr)} (all int8: ${formatDb(result.baselineSqnr)}); ` +
-    `top-1 ${p(result.accuracy)} (all int8: ${p(result.baselineAccuracy)}, float: ${p(result.floatAccuracy)})`;
+  const { variant: v, baseline: b } = result;
+  let text = `Output SQNR ${db(v.outputSqnr)} (all int8: ${db(b.outputSqnr)})`;
+  if (v.accuracy !== undefined && b.accuracy !== undefined) {
+    text += `; top-1 ${p(v.accuracy)} (all int8: ${p(b.accuracy)}${result.floatAccuracy !== undefined ? `, float: ${p(result.floatAccuracy)}` : ""})`;
+  } else {
+    text += `; agrees with float on ${p(v.agreement)} (all int8: ${p(b.agreement)})`;
+  }
+  whatIfResult.textContent = text;
 }
 
 function renderCalibration(r: PanelReport, theme: ReturnType<typeof currentTheme>, drawn: string[]): void {
@@ -318,7 +324,7 @@ function render(): void {
   vscode.setState({ selectedActivation });
   vscode.postMessage({
     type: "rendered",
-    summary: { kind: r.kind, layers: r.layers.length, activations: r.activations.length, charts: drawn },
+    summary: { file, kind: r.kind, layers: r.layers.length, activations: r.activations.length, charts: drawn },
   });
 }
 

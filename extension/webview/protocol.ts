@@ -1,15 +1,9 @@
 // Messages between the side panel's webview and the extension (browser and extension host; types only).
+import type { WhatIfResult } from "../../server/src/handlers/commands";
 import type { PanelReport } from "./report-model";
 
-/** The answer to a what-if run: the model with some layers in float against the all-int8 baseline. */
-export interface WhatIfAnswer {
-  keepFloat: string[];
-  outputSqnr: number;
-  baselineSqnr: number;
-  accuracy: number;
-  baselineAccuracy: number;
-  floatAccuracy: number;
-}
+/** The answer to a what-if run (the server's result, passed through): some layers in float vs all int8. */
+export type WhatIfAnswer = WhatIfResult;
 
 export type ToWebview =
   | { type: "report"; report: PanelReport; file: string; whatIf: boolean }
@@ -26,6 +20,8 @@ export type FromWebview =
 
 /** What the webview says it drew: lets tests assert on the panel without reaching into its DOM. */
 export interface RenderedSummary {
+  /** The report file drawn. */
+  file: string;
   kind: string;
   layers: number;
   activations: number;

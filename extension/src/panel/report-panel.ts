@@ -73,10 +73,11 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     return true;
   }
 
-  /** Resolves with what the webview reports having drawn next (for tests and diagnostics). */
-  nextRendered(): Promise<RenderedSummary> {
+  /** Resolves with what the webview reports having drawn for `file`, next (for tests and diagnostics). */
+  renderedFor(file: string): Promise<RenderedSummary> {
     return new Promise((resolve) => {
       const once = (s: RenderedSummary): void => {
+        if (s.file !== file) return;
         this.renderedListeners.delete(once);
         resolve(s);
       };
@@ -135,7 +136,8 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     try {
       const params = { command: "quantscope.server.whatIf", arguments: [{ ...job, keepFloat }] };
       const result = (await this.client.sendRequest(ExecuteCommandRequest.type, params, cancel.token)) as WhatIfResult;
-      this.output.info(`what-if (${keepFloat.join(", ")} in float): output SQNR ${result.outputSqnr.toFixed(2)} dB vs ${result.baselineSqnr.toFixed(2)} dB`);
+      const db = (v: number | null): string => (v === null ? "exact" : `${v.toFixed(2)} dB`);
+      this.output.info(`what-if (${keepFloat.join(", ")} in float): output SQNR ${db(result.variant.outputSqnr)} vs ${db(result.baseline.outputSqnr)} all int8`);
       this.post({ type: "whatIf", keepFloat, result });
     } catch (e) {
       if (!cancel.token.isCancellationRequested) this.post({ type: "whatIf", keepFloat, result: { error: describeJobError(e) } });

@@ -14,7 +14,9 @@ import { readModelFile } from "../../../core/src/node/read-model";
 import { ensureDir, writeFilesAtomic } from "../../../core/src/node/write-file";
 import { isDefaultDomain, type Attribute, type Model } from "../../../core/src/onnx/ir";
 import type { FloatTensor } from "../../../core/src/passes/calibrate";
-import { calibrateModel, evaluate, quantizeModel, sqnrDb, type PipelinePhase, type PipelineProgress } from "../../../core/src/pipeline";
+import { compareModels } from "../../../core/src/numeric/compare-models";
+import { whatIf, type LayerNodes, type VariantContext, type VariantResult } from "../../../core/src/numeric/what-if";
+import { calibrateModel, quantizeModel, type PipelinePhase, type PipelineProgress } from "../../../core/src/pipeline";
 import { parseQconfig } from "../../../core/src/qconfig/parse";
 import { OBSERVER_KINDS, type ObserverKind, type QConfigFile } from "../../../core/src/qconfig/types";
 
@@ -77,15 +79,24 @@ export interface ModelJobResult {
   elapsedMs: number;
 }
 
-/** What-if: the model with `keepFloat` nodes in float, against the all-int8 baseline, on the evaluation data. */
+/** How a model variant does on the evaluation data against the float model. */
+export interface VariantScore {
+  /** SQNR of the model output (graph output 0) against the float model's, dB; null when exact. */
+  outputSqnr: number | null;
+  /** Top-1 accuracy in [0, 1] (with labels). */
+  accuracy?: number;
+  /** Share of samples with the float model's top-1 class. */
+  agreement: number;
+  /** Points lost against float. */
+  dropPoints: number;
+}
+
+/** What-if: the model with `keepFloat` layers (root nodes) in float, next to the all-int8 model. */
 export interface WhatIfResult {
   keepFloat: string[];
-  /** SQNR of the model output (graph output 0) against the float model, in dB. */
-  outputSqnr: number;
-  baselineSqnr: number;
-  accuracy: number;
-  baselineAccuracy: number;
-  floatAccuracy: number;
+  variant: VariantScore;
+  baseline: VariantScore;
+  floatAccuracy?: number;
 }
 
 export const SERVER_COMMANDS = {
@@ -237,14 +248,24 @@ const PHASES_WITH_EVAL: Record<PipelinePhase, [number, number]> = {
   "evaluate-int8": [80, 100],
 };
 const PHASES_NO_EVAL: Record<PipelinePhase, [number, number]> = { ...PHASES_WITH_EVAL, calibrate: [5, 85], convert: [85, 95], export: [95, 100] };
+/**
+ * Compare: calibration with statistics, then int8 runs: activations and shadow, then one per layer for the
+ * sensitivity ranking, each reporting its own 0..total, so the bar holds below 95% until the report is written.
+ */
+const PHASES_COMPARE: Record<PipelinePhase, [number, number]> = { ...PHASES_WITH_EVAL, calibrate: [5, 30], convert: [30, 32], "evaluate-float": [32, 40], "evaluate-int8": [40, 100] };
 
-function progressReporter(progress: WorkDoneProgressReporter, title: string, withEval: boolean): (p: PipelineProgress) => void {
+function progressReporter(
+  progress: WorkDoneProgressReporter,
+  title: string,
+  scale: Record<PipelinePhase, [number, number]>,
+  cap = 100,
+): (p: PipelineProgress) => void {
   progress.begin(title, 0, "reading the model and data", true);
-  const scale = withEval ? PHASES_WITH_EVAL : PHASES_NO_EVAL;
   let last = -1;
   return (p) => {
     const [lo, hi] = scale[p.phase];
-    const percent = Math.round(lo + (hi - lo) * (p.total > 0 ? Math.min(1, p.done / p.total) : 0));
+    // Some phases run several passes (sensitivity: one per layer); the bar never goes back.
+    const percent = Math.min(cap, Math.max(last, Math.round(lo + (hi - lo) * (p.total > 0 ? Math.min(1, p.done / p.total) : 0))));
     if (percent === last && p.done < p.total) return;
     last = percent;
     progress.report(percent, p.message);
@@ -292,7 +313,8 @@ type JobKind = "calibrate" | "quantize" | "compare";
 export async function runModelJob(kind: JobKind, job: ModelJobParams, progress: WorkDoneProgressReporter, signal: AbortSignal): Promise<ModelJobResult> {
   const started = Date.now();
   if (kind === "compare" && !job.evaluation) throw new InputError("Compare needs evaluation data and labels (.npy) to run both models on");
-  const onProgress = progressReporter(progress, `${kind} ${path.basename(job.model)} (${job.backend})`, !!job.evaluation && kind !== "calibrate");
+  const scale = kind === "compare" ? PHASES_COMPARE : job.evaluation && kind === "quantize" ? PHASES_WITH_EVAL : PHASES_NO_EVAL;
+  const onProgress = progressReporter(progress, `${kind} ${path.basename(job.model)} (${job.backend})`, scale, kind === "compare" ? 95 : 100);
   const model = readModelFile(job.model);
   const calibFile = job.calibration[0];
   const calib = readModelInputs(calibFile, model, "the calibration data");
@@ -309,6 +331,19 @@ export async function runModelJob(kind: JobKind, job: ModelJobParams, progress: 
     return { report, summary, elapsedMs: Date.now() - started };
   }
 
+  if (kind === "compare") {
+    const session = await compareSession(job, model, calib, { sensitivity: true, onProgress, signal });
+    const report = `${base}.compare.quantscope.json`;
+    writeFilesAtomic([{ file: report, data: JSON.stringify(session.report, null, 2) + "\n" }]);
+    progress.report(100, "report written");
+    const res = session.report.result;
+    const parts = [`${session.report.layers.length} int8 layers`, `output SQNR ${res.output_sqnr_db === null ? "exact" : `${res.output_sqnr_db.toFixed(1)} dB`}`];
+    if (res.accuracy !== undefined && res.float_accuracy !== undefined) parts.push(`top-1 float ${pct(res.float_accuracy)}, int8 ${pct(res.accuracy)}`);
+    const ranking = session.report.sensitivity?.ranking ?? [];
+    if (ranking.length) parts.push(`most sensitive: ${ranking[0]}`);
+    return { report, summary: parts.join("; "), elapsedMs: Date.now() - started };
+  }
+
   let evalData: { x: FloatTensor | Map<string, FloatTensor>; labels: ArrayLike<number | bigint> } | undefined;
   if (job.evaluation) {
     evalData = { x: readModelInputs(job.evaluation.data, model, "the evaluation data"), labels: readLabels(job.evaluation.labels) };
@@ -318,11 +353,6 @@ export async function runModelJob(kind: JobKind, job: ModelJobParams, progress: 
   const acc = rep.accuracy ? `; top-1 float ${pct(rep.accuracy.float_acc)}, int8 ${pct(rep.accuracy.int8_acc)} on ${rep.accuracy.samples}` : "";
   const summary = `${rep.layers.length} int8 ops, ${rep.float_nodes.length} kept in float${acc}`;
   const json = JSON.stringify(rep, null, 2) + "\n";
-  if (kind === "compare") {
-    const report = `${base}.compare.quantscope.json`;
-    writeFilesAtomic([{ file: report, data: json }]);
-    return { report, summary, elapsedMs: Date.now() - started };
-  }
   const output = `${base}.int8.onnx`;
   const report = `${base}.quantscope.json`;
   if (path.resolve(output) === path.resolve(job.model)) throw new InputError("the output would overwrite the input model", output);
@@ -333,42 +363,102 @@ export async function runModelJob(kind: JobKind, job: ModelJobParams, progress: 
   return { output, report, summary, elapsedMs: Date.now() - started };
 }
 
-/** Evaluates the all-int8 model and the one with `keepFloat` nodes in float on the evaluation data. */
+// ----- compare sessions and what-if ------------------------------------------------------------------
+
+/**
+ * The latest Compare keeps its cached float activations and outputs, so what-if runs on the same model,
+ * data and settings only re-run the int8 model. One session at a time bounds the memory held.
+ */
+interface CompareSession {
+  key: string;
+  context: VariantContext;
+  layers: LayerNodes;
+  report: Awaited<ReturnType<typeof compareModels>>["report"];
+}
+let lastSession: CompareSession | undefined;
+
+function sessionKey(job: ModelJobParams): string {
+  const stamp = (f: string): string => {
+    try {
+      const st = fs.statSync(f);
+      return `${f}@${st.size}:${st.mtimeMs}`;
+    } catch {
+      return f;
+    }
+  };
+  const { model, backend, calibration, evaluation, qconfig, activationObserver, weightObserver, batchSize } = job;
+  return JSON.stringify({
+    model: stamp(model),
+    backend,
+    calibration: calibration.map(stamp),
+    evaluation: evaluation && [stamp(evaluation.data), stamp(evaluation.labels)],
+    qconfig: qconfig && stamp(qconfig),
+    activationObserver,
+    weightObserver,
+    batchSize,
+  });
+}
+
+async function compareSession(
+  job: ModelJobParams,
+  model: Model,
+  calib: FloatTensor | Map<string, FloatTensor>,
+  opts: { sensitivity: boolean; onProgress?: (p: PipelineProgress) => void; signal: AbortSignal },
+): Promise<CompareSession> {
+  if (!job.evaluation) throw new InputError("Compare needs evaluation data and labels (.npy) to run both models on");
+  const x = readModelInputs(job.evaluation.data, model, "the evaluation data");
+  const labels = readLabels(job.evaluation.labels);
+  lastSession = undefined; // release the previous session's cache before building the next
+  const r = await compareModels(await loadCore(), {
+    model,
+    modelName: job.model,
+    backend: job.backend,
+    calib,
+    calibName: job.calibration[0],
+    qconfig: qconfigOf(job, model),
+    batchSize: job.batchSize,
+    x,
+    xName: job.evaluation.data,
+    labels,
+    sensitivity: opts.sensitivity,
+    keepSession: true,
+    histogramBins: 128,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
+  delete r.report.timing_ms;
+  const session = { key: sessionKey(job), context: r.session!.context, layers: r.session!.layers, report: r.report };
+  lastSession = session;
+  return session;
+}
+
+function score(v: VariantResult | (Omit<VariantResult, "output_sqnr_db"> & { output_sqnr_db: number | null })): VariantScore {
+  const sqnr = v.output_sqnr_db;
+  const s: VariantScore = { outputSqnr: sqnr === null || !Number.isFinite(sqnr) ? null : sqnr, agreement: v.agreement, dropPoints: v.drop_points };
+  if (v.accuracy !== undefined) s.accuracy = v.accuracy;
+  return s;
+}
+
+/** Scores the model with `keepFloat` layers in float against the all-int8 model, re-using the Compare session. */
 export async function runWhatIf(job: ModelJobParams, progress: WorkDoneProgressReporter, signal: AbortSignal): Promise<WhatIfResult> {
   if (!job.evaluation) throw new InputError("a what-if run needs evaluation data and labels");
   const keepFloat = job.keepFloat ?? [];
-  progress.begin(`what-if: ${keepFloat.length} layer(s) in float`, 0, "reading the model and data", true);
-  const model = readModelFile(job.model);
-  const calib = readModelInputs(job.calibration[0], model, "the calibration data");
-  const x = readModelInputs(job.evaluation.data, model, "the evaluation data");
-  const labels = readLabels(job.evaluation.labels);
-  const core = await loadCore();
-  const run = async (keep: string[], lo: number, hi: number) => {
-    const r = await evaluate(core, {
-      model,
-      modelName: job.model,
-      x,
-      labels,
-      backend: job.backend,
-      calib,
-      calibName: job.calibration[0],
-      qconfig: qconfigOf({ ...job, keepFloat: keep }, model),
-      batchSize: job.batchSize,
-      signal,
-      onProgress: (p) => progress.report(Math.round(lo + ((hi - lo) * p.done) / Math.max(1, p.total)), p.message),
-    });
-    return { r, sqnr: sqnrDb(r.floatLogits, r.int8Logits!) };
-  };
-  const base = await run([], 0, 50);
-  const what = await run(keepFloat, 50, 100);
-  return {
-    keepFloat,
-    outputSqnr: what.sqnr,
-    baselineSqnr: base.sqnr,
-    accuracy: what.r.int8_acc!,
-    baselineAccuracy: base.r.int8_acc!,
-    floatAccuracy: base.r.float_acc,
-  };
+  progress.begin(`what-if: ${keepFloat.length} layer(s) in float`, 0, "preparing", true);
+  let session = lastSession?.key === sessionKey(job) ? lastSession : undefined;
+  if (!session) {
+    const model = readModelFile(job.model);
+    const calib = readModelInputs(job.calibration[0], model, "the calibration data");
+    progress.report(10, "comparing the float and int8 models");
+    session = await compareSession(job, model, calib, { sensitivity: false, signal });
+  }
+  progress.report(60, "running the int8 model with the chosen layers in float");
+  const variant = await whatIf(
+    { ...session.context, signal },
+    session.layers,
+    keepFloat.map((node) => ({ node, float: true })),
+  );
+  const res = session.report.result;
+  return { keepFloat, variant: score(variant), baseline: score(res), ...(res.float_accuracy !== undefined ? { floatAccuracy: res.float_accuracy } : {}) };
 }
 
 type Handler = (params: ExecuteCommandParams, token: CancellationToken, progress: WorkDoneProgressReporter) => Promise<unknown>;

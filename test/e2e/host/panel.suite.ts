@@ -11,7 +11,7 @@ export function definePanelSuite(): void {
     it("Open Report shows the report's layers, SQNR and calibration charts", async () => {
       const api = await activateExtension();
       const file = inWorkspace("reports", "digits-x86.quantscope.json").fsPath;
-      const rendered = api.panel.nextRendered();
+      const rendered = api.panel.renderedFor(file);
       const ok = await vscode.commands.executeCommand<boolean>("quantscope.openReport", file);
       assert.equal(ok, true);
       assert.equal(api.panel.currentReportFile, file);
@@ -45,7 +45,7 @@ export function definePanelSuite(): void {
     it("a numeric report draws weight/shadow SQNR, the sensitivity ranking and the histograms", async () => {
       const api = await activateExtension();
       const file = inWorkspace("reports", "digits-x86.compare.quantscope.json").fsPath;
-      const rendered = api.panel.nextRendered();
+      const rendered = api.panel.renderedFor(file);
       assert.equal(await vscode.commands.executeCommand<boolean>("quantscope.openReport", file), true);
       const summary = await rendered;
       assert.equal(summary.kind, "compare");

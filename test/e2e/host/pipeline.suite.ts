@@ -20,7 +20,7 @@ export function definePipelineSuite(): void {
     it("Quantize writes an int8 ONNX model that QuantScope's reader loads, and the panel shows its report", async () => {
       const api = await activateExtension();
       const out = inWorkspace("out-quantize").fsPath;
-      const rendered = api.panel.nextRendered();
+      const rendered = api.panel.renderedFor(path.join(out, "model.qnnpack.quantscope.json"));
       const result = await vscode.commands.executeCommand<ModelJobResult | undefined>("quantscope.quantizeModel", {
         model: digits("model.onnx"),
         backend: "qnnpack",
@@ -63,8 +63,9 @@ export function definePipelineSuite(): void {
       for (const a of stats.activations) assert.ok(a.scale > 0 && a.max >= a.min, `bad qparams for ${a.tensor}`);
     });
 
-    it("Compare reports per-layer SQNR and accuracy, and a what-if keeps chosen layers in float", async () => {
+    it("Compare writes the numeric report (weight, propagated, shadow SQNR, sensitivity), and a what-if keeps chosen layers in float", async () => {
       const api = await activateExtension();
+      const rendered = api.panel.renderedFor(inWorkspace("out-compare", "model.fbgemm.compare.quantscope.json").fsPath);
       const result = await vscode.commands.executeCommand<ModelJobResult | undefined>("quantscope.compareModels", {
         model: digits("model.onnx"),
         backend: "fbgemm",
@@ -73,8 +74,17 @@ export function definePipelineSuite(): void {
         outputDir: inWorkspace("out-compare").fsPath,
       });
       assert.ok(result);
+      assert.equal(result.report, inWorkspace("out-compare", "model.fbgemm.compare.quantscope.json").fsPath);
       const report = JSON.parse(fs.readFileSync(result.report, "utf8"));
-      assert.ok(report.layers.every((l: { sqnr_db?: number }) => typeof l.sqnr_db === "number" && l.sqnr_db > 10));
+      assert.equal(report.kind, "quantscope.numeric-report");
+      assert.equal(report.layers.length, 8);
+      for (const l of report.layers) {
+        assert.ok(l.activation_sqnr_db > 10 && l.shadow_sqnr_db > 10, `${l.node}: ${l.activation_sqnr_db} / ${l.shadow_sqnr_db} dB`);
+        if (l.weight) assert.ok(l.weight_sqnr_db > 20, `${l.node} weight ${l.weight_sqnr_db} dB`);
+      }
+      assert.equal(report.sensitivity.ranking.length, report.layers.filter((l: { sensitivity?: unknown }) => l.sensitivity).length);
+      const summary = await rendered;
+      assert.deepEqual([...summary.charts].sort(), ["histogram", "ranges", "sensitivity", "sqnr"]);
 
       const params = {
         command: "quantscope.server.whatIf",
@@ -82,8 +92,9 @@ export function definePipelineSuite(): void {
       };
       const w = (await api.client.sendRequest("workspace/executeCommand", params)) as WhatIfResult;
       assert.deepEqual(w.keepFloat, ["/fc/Gemm"]);
-      assert.ok(Number.isFinite(w.baselineSqnr) && w.baselineSqnr > 10);
-      assert.notEqual(w.outputSqnr, w.baselineSqnr, "keeping the last layer in float changed nothing");
+      assert.ok(w.baseline.outputSqnr !== null && w.baseline.outputSqnr > 10, `baseline output SQNR ${w.baseline.outputSqnr}`);
+      assert.notEqual(w.variant.outputSqnr, w.baseline.outputSqnr, "keeping the last layer in float changed nothing");
+      assert.equal(w.baseline.accuracy, report.result.accuracy, "the what-if baseline is not the compared model");
     });
 
     it("labels given as calibration data fail with one line naming the file", async () => {
