@@ -80,7 +80,7 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   const header = major === 3 ? new TextDecoder("utf-8").decode(headerBytes) : latin1(headerBytes);
   const dict = parseHeader(header, fail);
   const descr = dict.descr;
-  if (typeof descr !== "string") return fail(`the .npy header has no dtype ('descr'): ${header.trim()}`);
+  if (typeof descr !== "string") return fail(`the .npy header has no dtype ('descr'): ${quote(header.trim()).replace(/^'(.*)'$/, "$1")}`);
   if (dict.fortran_order === true) {
     fail("the array is stored in Fortran order; save it in C order (np.ascontiguousarray) and try again");
   }
@@ -92,7 +92,7 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   const order = descr[0];
   const kind = DESCR[descr.slice(1)];
   if (!kind || !"<>|=".includes(order)) {
-    return fail(`unsupported dtype '${descr}' (supported: float32, float64, int64, int32, int8, uint8, bool)`);
+    return fail(`unsupported dtype ${quote(descr)} (supported: float32, float64, int64, int32, int8, uint8, bool)`);
   }
   const n = (shape as number[]).reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
@@ -110,6 +110,15 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   return { dtype: kind.dtype, shape: shape as number[], data };
 }
 
+/** Header text as it appears in a message: 'quoted', JSON-escaped if it holds control characters (one line), cut short. */
+function quote(text: string, max = 120): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return /^[\x20-\x26\x28-\x7e…]*$/.test(cut) ? `'${cut}'` : JSON.stringify(cut);
+}
+
+/** Tuples and dicts nest at most this deep in a header (real ones nest 2 deep). */
+const MAX_HEADER_DEPTH = 32;
+
 function latin1(b: Uint8Array): string {
   let s = "";
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
@@ -121,12 +130,14 @@ type HeaderValue = string | number | boolean | null | HeaderValue[] | { [k: stri
 /** Parses the Python dict literal of a .npy header (strings, ints, booleans, tuples, dicts). */
 function parseHeader(text: string, fail: (msg: string) => never): Record<string, HeaderValue> {
   let i = 0;
+  let depth = 0;
   const ws = () => {
     while (i < text.length && /\s/.test(text[i])) i++;
   };
   const value = (): HeaderValue => {
     ws();
     const c = text[i];
+    if ((c === "(" || c === "[" || c === "{") && ++depth > MAX_HEADER_DEPTH) fail("malformed .npy header (nested too deeply)");
     if (c === "'" || c === '"') {
       const end = text.indexOf(c, i + 1);
       if (end < 0) fail("malformed .npy header (unterminated string)");
@@ -142,6 +153,7 @@ function parseHeader(text: string, fail: (msg: string) => never): Record<string,
         ws();
         if (text[i] === close) {
           i++;
+          depth--;
           return items;
         }
         items.push(value());
@@ -157,6 +169,7 @@ function parseHeader(text: string, fail: (msg: string) => never): Record<string,
         ws();
         if (text[i] === "}") {
           i++;
+          depth--;
           return obj;
         }
         const k = value();
@@ -171,7 +184,7 @@ function parseHeader(text: string, fail: (msg: string) => never): Record<string,
       }
     }
     const m = /^(True|False|None|-?\d+L?)/.exec(text.slice(i));
-    if (!m) fail(`malformed .npy header near '${text.slice(i, i + 20)}'`);
+    if (!m) fail(`malformed .npy header near ${quote(text.slice(i, i + 20))}`);
     i += m![0].length;
     if (m![0] === "True") return true;
     if (m![0] === "False") return false;
