@@ -121,9 +121,30 @@ function countBin(out: usize, pos: i32, last: i32): void {
 }
 
 /**
+ * torch.bucketize(v, edges, right=True) on `count` f32 edges: ATen's binary search (cus_upper_bound),
+ * the number of leading edges not greater than v when the edges are sorted.
+ */
+function upperBound(edges: usize, count: i32, v: f32): i32 {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >> 1);
+    if (!(load<f32>(edges + (<usize>mid << 2)) > v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * `_upscale_histogram`: spreads each old bin over 16 sub-bins, places each sub-bin by its mid-point
  * (torch.bucketize(right=True) - 1, clamped) into `bins` bins over [newMin, newMax], and adds the
  * weights (old / 16) in order into `out`, as torch.bincount does.
+ *
+ * The mid-points come block by block as ATen's linspace makes them (one FMA base per 8 lanes). With
+ * sorted edges (always, unless the range is a few ulps wide) the bucket of each mid-point is found by
+ * walking from the previous one, which gives the binary search's answer in O(bins * 16) for the whole
+ * merge; otherwise each mid-point takes ATen's binary search. Empty old bins add +0 sixteen times,
+ * which changes nothing, so they are skipped.
  */
 function upscaleInto(hist: usize, bins: i32, oldMin: f32, oldMax: f32, newMin: f32, newMax: f32, edges: usize, out: usize): void {
   const fine = bins * UPSAMPLE_RATE;
@@ -131,22 +152,50 @@ function upscaleInto(hist: usize, bins: i32, oldMin: f32, oldMax: f32, newMin: f
   const halfBin: f32 = <f32>0.5 * binSize;
   const midSteps = fine + 1;
   const midStep = linspaceStep(oldMin, oldMax, midSteps);
+  const midHalf = midSteps / 2;
+  const midVectorized = (midSteps / (2 * LINSPACE_LANES)) * (2 * LINSPACE_LANES);
   const edgeSteps = bins + 1;
   const edgeStep = linspaceStep(newMin, newMax, edgeSteps);
-  for (let j = 0; j < edgeSteps; j++) store<f32>(edges + (<usize>j << 2), linspaceAt(newMin, newMax, edgeStep, edgeSteps, j));
-  let bucket = 0;
-  for (let k = 0; k < fine; k++) {
-    const mid: f32 = linspaceAt(oldMin, oldMax, midStep, midSteps, k) + halfBin;
-    // Mid-points increase with k, so the upper bound only moves right; re-search locally if not.
-    if (bucket > 0 && !(load<f32>(edges + (<usize>bucket << 2)) <= mid)) bucket = 0;
-    while (bucket < edgeSteps && load<f32>(edges + (<usize>bucket << 2)) <= mid) bucket++;
-    // bucket = number of edges <= mid (upper_bound); minus one, clamped to a real bin.
-    let b = bucket - 1;
-    if (b >= bins) b = bins - 1;
-    if (b < 0) b = 0;
-    const w: f32 = load<f32>(hist + (<usize>(k / UPSAMPLE_RATE) << 2)) / <f32>UPSAMPLE_RATE;
-    const p = out + (<usize>b << 2);
-    store<f32>(p, load<f32>(p) + w);
+  let sorted = true;
+  let previous: f32 = -Infinity;
+  for (let j = 0; j < edgeSteps; j++) {
+    const e = linspaceAt(newMin, newMax, edgeStep, edgeSteps, j);
+    if (!(e >= previous)) sorted = false;
+    previous = e;
+    store<f32>(edges + (<usize>j << 2), e);
+  }
+  let bucket = 0; // upper bound of the last mid-point: edges before it are <= that mid-point
+  let base: f32 = 0;
+  for (let i = 0; i < bins; i++) {
+    const w: f32 = load<f32>(hist + (<usize>i << 2)) / <f32>UPSAMPLE_RATE;
+    if (w == 0) continue;
+    const k0 = i * UPSAMPLE_RATE;
+    for (let k = k0; k < k0 + UPSAMPLE_RATE; k++) {
+      let point: f32;
+      if (k < midVectorized) {
+        const lane = k & (LINSPACE_LANES - 1);
+        const i0 = k - lane;
+        if (lane == 0 || k == k0) {
+          base = i0 < midHalf ? fmaf(midStep, <f32>i0, oldMin) : fmaf(-midStep, <f32>(midSteps - i0 - 1), oldMax);
+        }
+        point = base + <f32>lane * midStep;
+      } else {
+        point = linspaceAt(oldMin, oldMax, midStep, midSteps, k);
+      }
+      const mid: f32 = point + halfBin;
+      if (sorted && mid == mid) {
+        while (bucket < edgeSteps && load<f32>(edges + (<usize>bucket << 2)) <= mid) bucket++;
+        while (bucket > 0 && load<f32>(edges + (<usize>(bucket - 1) << 2)) > mid) bucket--;
+      } else {
+        bucket = upperBound(edges, edgeSteps, mid);
+      }
+      // bucket - 1, clamped to a real bin.
+      let b = bucket - 1;
+      if (b >= bins) b = bins - 1;
+      if (b < 0) b = 0;
+      const p = out + (<usize>b << 2);
+      store<f32>(p, load<f32>(p) + w);
+    }
   }
 }
 
