@@ -40,7 +40,8 @@ async function check(model: ModelName, backend: Engine): Promise<void> {
     assert.ok(key, `${model}/${backend}: no PyTorch weight for ${w.node}`);
     seenWeights.add(key);
     const want = suite.weights_sqnr[key];
-    assert.ok(Math.abs(w.metrics.sqnr_db - want) <= 0.5, `${model}/${backend} ${key}: weight SQNR ${w.metrics.sqnr_db.toFixed(3)} dB, PyTorch ${want.toFixed(3)} dB`);
+    // Required: 0.5 dB. In fact the weights agree to 1e-4 dB (ONNX's BN folding moves 4 cnn weights one step).
+    assert.ok(Math.abs(w.metrics.sqnr_db - want) <= 0.01, `${model}/${backend} ${key}: weight SQNR ${w.metrics.sqnr_db.toFixed(3)} dB, PyTorch ${want.toFixed(3)} dB`);
     assert.equal(w.per_channel.length, w.shape[0]);
   }
   assert.deepEqual([...seenWeights].sort(), Object.keys(suite.weights_sqnr).sort(), `${model}/${backend}: every PyTorch weight has a counterpart`);
@@ -56,7 +57,8 @@ async function check(model: ModelName, backend: Engine): Promise<void> {
     const ours = byTensor.get(tensor);
     assert.ok(ours, `${model}/${backend}: no comparison for ${tensor} (${module})`);
     const got = ours.propagated.sqnr_db;
-    assert.ok(Math.abs(got - want) <= 1, `${model}/${backend} ${module} (${tensor}): propagated SQNR ${got.toFixed(3)} dB, PyTorch ${want.toFixed(3)} dB`);
+    // Required: 1 dB. In fact within 0.06 dB (cnn x86, from those 4 weights and last-bit qparams), exact elsewhere.
+    assert.ok(Math.abs(got - want) <= 0.1, `${model}/${backend} ${module} (${tensor}): propagated SQNR ${got.toFixed(3)} dB, PyTorch ${want.toFixed(3)} dB`);
     // The shadow SQNR isolates the layer: never below the propagated one by more than noise.
     if (ours.shadow) assert.ok(ours.shadow.sqnr_db >= got - 0.5, `${model}/${backend} ${tensor}: shadow ${ours.shadow.sqnr_db} < propagated ${got}`);
     compared++;
