@@ -190,8 +190,8 @@ export function histogramChart(canvas: HTMLCanvasElement, a: ActivationView, the
  * agreement) when any layer regains some, else output SQNR in dB.
  */
 export function sensitivityChart(canvas: HTMLCanvasElement, ranked: LayerView[], theme: ChartTheme, unit = "points regained in float"): Chart {
-  const usePoints = ranked.some((l) => (l.sensitivity ?? 0) !== 0);
-  const values = ranked.map((l) => (usePoints ? (l.sensitivity ?? 0) : drawable(l.sensitivityDb)));
+  const usePoints = ranked.some((l) => (l.sensitivityPoints ?? 0) !== 0);
+  const values = ranked.map((l) => (usePoints ? (l.sensitivityPoints ?? 0) : drawable(l.sensitivity)));
   const label = usePoints ? unit : "output SQNR regained in float (dB)";
   const config: ChartConfiguration<"bar", (number | null)[], string> = {
     type: "bar",

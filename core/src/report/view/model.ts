@@ -49,10 +49,10 @@ export interface LayerView {
   output: string;
   source?: { file: string; line: number };
   sqnr?: LayerSqnr;
-  /** Points (accuracy or top-1 agreement) regained when only this layer stays float. */
+  /** Output SQNR (dB) regained when only this layer stays float (the side panel's existing meaning). */
   sensitivity?: number;
-  /** Output SQNR (dB) regained when only this layer stays float. */
-  sensitivityDb?: number;
+  /** Points (accuracy, or top-1 agreement with float) regained when only this layer stays float. */
+  sensitivityPoints?: number;
   /** 1 = most sensitive. */
   sensitivityRank?: number;
 }
@@ -93,8 +93,8 @@ export function numericView(r: NumericReport): NumericView {
     if (l.activation.shadow) sqnr.shadow = db(l.shadow_sqnr_db);
     const view: LayerView = { node: l.node, ops: l.ops.join("+"), torch: l.torch, output: l.output, sqnr };
     if (l.sensitivity) {
-      view.sensitivity = l.sensitivity.gain_points;
-      view.sensitivityDb = db(l.sensitivity.gain_sqnr_db);
+      view.sensitivity = db(l.sensitivity.gain_sqnr_db);
+      view.sensitivityPoints = l.sensitivity.gain_points;
       view.sensitivityRank = l.sensitivity.rank;
     }
     return view;
