@@ -134,6 +134,9 @@ function baseNames(def: PyNode): string[] {
   return (def.child("superclasses")?.namedChildren ?? []).map((b) => b.text);
 }
 
+/** Containers nested deeper than this (generated code) are treated as unknown modules. */
+const MAX_NESTING = 64;
+
 function relinkUser(sub: SubmoduleDef, classes: Map<string, ClassInfo>): void {
   const name = sub.kind.k === "unknown" ? sub.kind.name : sub.kind.k === "user" ? sub.kind.cls.name : undefined;
   if (name !== undefined) {
@@ -254,9 +257,10 @@ function collectInit(init: PyNode, info: ClassInfo, names: NameTable, classes: M
 }
 
 /** Classifies a constructor expression; undefined when the value is clearly not a module. */
-export function submoduleFrom(name: string, value: PyNode, names: NameTable, classes: Map<string, ClassInfo>): SubmoduleDef | undefined {
+export function submoduleFrom(name: string, value: PyNode, names: NameTable, classes: Map<string, ClassInfo>, depth = 0): SubmoduleDef | undefined {
   const v = unparen(value);
   if (!v) return undefined;
+  if (depth > MAX_NESTING) return unknownSub(name, v);
   if (v.type !== "call") {
     return undefined;
   }
@@ -272,7 +276,7 @@ export function submoduleFrom(name: string, value: PyNode, names: NameTable, cla
       for (const pair of dict?.type === "dictionary" ? dict.namedChildren : []) {
         const key = stringValue(pair.child("key"));
         const val = pair.child("value");
-        if (key && val) sub.children.push(submoduleFrom(key, val, names, classes) ?? unknownSub(key, val));
+        if (key && val) sub.children.push(submoduleFrom(key, val, names, classes, depth + 1) ?? unknownSub(key, val));
       }
     } else {
       let items = args.positional;
@@ -284,12 +288,12 @@ export function submoduleFrom(name: string, value: PyNode, names: NameTable, cla
           for (const t of list?.type === "list" ? list.namedChildren : []) {
             const parts = t.type === "tuple" ? t.namedChildren : [];
             const key = stringValue(parts[0]);
-            if (key && parts[1]) sub.children.push(submoduleFrom(key, parts[1], names, classes) ?? unknownSub(key, parts[1]));
+            if (key && parts[1]) sub.children.push(submoduleFrom(key, parts[1], names, classes, depth + 1) ?? unknownSub(key, parts[1]));
           }
           return sub;
         } else if (kind.cls === "ModuleList") items = [];
       }
-      items.forEach((item, i) => sub.children.push(submoduleFrom(String(i), item, names, classes) ?? unknownSub(String(i), item)));
+      items.forEach((item, i) => sub.children.push(submoduleFrom(String(i), item, names, classes, depth + 1) ?? unknownSub(String(i), item)));
     }
   }
   return sub;

@@ -200,15 +200,18 @@ export function unparen(node: PyNode | undefined): PyNode | undefined {
 
 /** The dotted name of an `identifier` / `attribute` chain, e.g. `torch.nn.Linear`; undefined otherwise. */
 export function dottedName(node: PyNode | undefined): string | undefined {
-  const n = unparen(node);
-  if (!n) return undefined;
-  if (n.type === "identifier") return n.text;
-  if (n.type === "attribute") {
-    const obj = dottedName(n.child("object"));
+  // Iterative: generated code can chain thousands of attributes.
+  const parts: string[] = [];
+  let n = unparen(node);
+  while (n && n.type === "attribute") {
     const attr = n.child("attribute");
-    return obj && attr ? `${obj}.${attr.text}` : undefined;
+    if (!attr) return undefined;
+    parts.push(attr.text);
+    n = unparen(n.child("object"));
   }
-  return undefined;
+  if (!n || n.type !== "identifier") return undefined;
+  parts.push(n.text);
+  return parts.reverse().join(".");
 }
 
 /** Positional and keyword arguments of a `call` node. */

@@ -107,6 +107,26 @@ test("very deep expressions and nesting are analyzed without overflowing the sta
   const doc = a.parse(text);
   assert.deepEqual(a.analyze(doc), []);
   assert.deepEqual(a.documentSymbols(doc), []);
+  const chains = `m = torch${".nn".repeat(20000)}\ny = a${".b".repeat(20000)}(z)\nif ${"not ".repeat(5000)}x:\n    pass\n`;
+  assert.deepEqual(a.analyze(a.parse(chains)), []);
+  const nested = [
+    "import torch.nn as nn",
+    "import torch.ao.quantization as tq",
+    "class M(nn.Module):",
+    "    def __init__(self):",
+    "        super().__init__()",
+    `        self.s = ${"nn.Sequential(".repeat(3000)}nn.Linear(4, 4)${")".repeat(3000)}`,
+    "    def forward(self, x):",
+    "        return self.s(x)",
+    "m = M().eval()",
+    'm.qconfig = tq.get_default_qconfig("x86")',
+    "p = tq.prepare(m)",
+    "p(1)",
+    "q = tq.convert(p)",
+    "q(1)",
+  ].join("\n");
+  const findings = a.analyze(a.parse(nested));
+  assert.ok(findings.every((f) => f.code !== "QS101"), "a Linear nested past the modeled depth is unknown, not reported");
 });
 
 test("property: any sequence of random edits gives the same findings as parsing the final text", async () => {

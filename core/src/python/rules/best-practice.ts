@@ -152,7 +152,7 @@ function embeddingPaths(cls: ClassInfo, prefix = "", depth = 0): Array<{ path: s
   const visit = (sub: SubmoduleDef, path: string) => {
     if (sub.kind.k === "nn" && (sub.kind.cls === "Embedding" || sub.kind.cls === "EmbeddingBag")) out.push({ path, sub });
     else if (sub.kind.k === "user") out.push(...embeddingPaths(sub.kind.cls, path, depth + 1));
-    else if (sub.kind.k === "container") for (const c of sub.children) visit(c, `${path}.${c.name}`);
+    else if (sub.kind.k === "container" && path.split(".").length < 64) for (const c of sub.children) visit(c, `${path}.${c.name}`);
   };
   for (const [name, sub] of cls.submodules) visit(sub, prefix ? `${prefix}.${name}` : name);
   return out;

@@ -126,7 +126,7 @@ function convTransposePaths(cls: ClassInfo, prefix = "", depth = 0): Array<{ pat
   const visit = (sub: SubmoduleDef, path: string) => {
     if (sub.kind.k === "nn" && /^ConvTranspose[123]d$/.test(sub.kind.cls)) out.push({ path, cls: sub.kind.cls });
     else if (sub.kind.k === "user") out.push(...convTransposePaths(sub.kind.cls, path, depth + 1));
-    else if (sub.kind.k === "container") for (const c of sub.children) visit(c, `${path}.${c.name}`);
+    else if (sub.kind.k === "container" && path.split(".").length < 64) for (const c of sub.children) visit(c, `${path}.${c.name}`);
   };
   for (const [name, sub] of cls.submodules) visit(sub, prefix ? `${prefix}.${name}` : name);
   return out;
