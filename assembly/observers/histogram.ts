@@ -61,12 +61,17 @@ function linspaceStep(start: f32, end: f32, steps: i32): f32 {
   return (end - start) / <f32>(steps - 1);
 }
 
+/** Above this many elements a bin's count may pass 2^24, where float32 counting stops being exact. */
+const EXACT_COUNT_LIMIT: i32 = 1 << 24;
+
 /**
- * torch.histc(x, bins, min=lo, max=hi) added into `out` (f32 counts): elements outside [lo, hi] and
- * non-finite ones are skipped; the bin is trunc((x - lo) * bins / (hi - lo)) in float32, the last
- * edge belonging to the last bin. lo == hi widens the range to [lo - 1, hi + 1] as ATen does.
+ * torch.histc(x, bins, min=lo, max=hi) written to `out` (f32 counts, overwritten): elements outside
+ * [lo, hi] and non-finite ones are skipped; the bin is trunc((x - lo) * bins / (hi - lo)) in float32,
+ * the last edge belonging to the last bin. lo == hi widens the range to [lo - 1, hi + 1] as ATen does.
+ * `allInside` says every element is finite and within [lo, hi] (the range came from the data), so no
+ * element needs the range test. `lanes` holds 4 * bins i32.
  */
-function histcAdd(src: usize, n: i32, bins: i32, lo: f32, hi: f32, out: usize, lanes: usize): void {
+function histc(src: usize, n: i32, bins: i32, lo: f32, hi: f32, out: usize, lanes: usize, allInside: bool): void {
   let left: f64 = <f64>lo;
   let right: f64 = <f64>hi;
   if (left == right) {
@@ -75,17 +80,77 @@ function histcAdd(src: usize, n: i32, bins: i32, lo: f32, hi: f32, out: usize, l
   }
   const l = <f32>left;
   const r = <f32>right;
+  if (allInside && n <= EXACT_COUNT_LIMIT) histcInside(src, n, bins, l, r, out, lanes);
+  else histcChecked(src, n, bins, l, r, out, lanes);
+}
+
+/**
+ * histc of finite data inside [l, r], at most 2^24 elements: 8 bin indices per step (the same f32 sub,
+ * mul and div per lane, the bin clamped and turned into an address in SIMD), each lane counting into its
+ * own i32 histogram so repeated bins (the zeros after a ReLU) do not chain loads and stores. No count
+ * can pass 2^24, so the sums are exactly the float32 counts PyTorch accumulates.
+ */
+function histcInside(src: usize, n: i32, bins: i32, l: f32, r: f32, out: usize, lanes: usize): void {
+  const width: f32 = r - l;
+  const nb: f32 = <f32>bins;
+  const last = bins - 1;
+  const histBytes = <usize>bins << 2;
+  memory.fill(lanes, 0, 4 * histBytes);
+  const vl = f32x4.splat(l);
+  const vnb = f32x4.splat(nb);
+  const vw = f32x4.splat(width);
+  const vlast = i32x4.splat(last);
+  let bases = i32x4.splat(<i32>lanes);
+  bases = i32x4.replace_lane(bases, 1, <i32>(lanes + histBytes));
+  bases = i32x4.replace_lane(bases, 2, <i32>(lanes + 2 * histBytes));
+  bases = i32x4.replace_lane(bases, 3, <i32>(lanes + 3 * histBytes));
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const x0 = v128.load(src + (<usize>i << 2));
+    const x1 = v128.load(src + (<usize>i << 2), 16);
+    const p0 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.div(f32x4.mul(f32x4.sub(x0, vl), vnb), vw)), vlast);
+    const p1 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.div(f32x4.mul(f32x4.sub(x1, vl), vnb), vw)), vlast);
+    const a0 = i32x4.add(i32x4.shl(p0, 2), bases);
+    const a1 = i32x4.add(i32x4.shl(p1, 2), bases);
+    bump(<usize>i32x4.extract_lane(a0, 0));
+    bump(<usize>i32x4.extract_lane(a0, 1));
+    bump(<usize>i32x4.extract_lane(a0, 2));
+    bump(<usize>i32x4.extract_lane(a0, 3));
+    bump(<usize>i32x4.extract_lane(a1, 0));
+    bump(<usize>i32x4.extract_lane(a1, 1));
+    bump(<usize>i32x4.extract_lane(a1, 2));
+    bump(<usize>i32x4.extract_lane(a1, 3));
+  }
+  for (; i < n; i++) {
+    const x = load<f32>(src + (<usize>i << 2));
+    bump(lanes + (<usize>min<i32>(<i32>(((x - l) * nb) / width), last) << 2));
+  }
+  for (let b = 0; b < bins; b++) {
+    const off = <usize>b << 2;
+    const count = load<i32>(lanes + off) + load<i32>(lanes + histBytes + off) + load<i32>(lanes + 2 * histBytes + off) + load<i32>(lanes + 3 * histBytes + off);
+    store<f32>(out + off, <f32>count);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function bump(p: usize): void {
+  store<i32>(p, load<i32>(p) + 1);
+}
+
+/** histc with the range test per element (non-finite data) and float32 counting (any size). */
+function histcChecked(src: usize, n: i32, bins: i32, l: f32, r: f32, out: usize, lanes: usize): void {
   const width: f32 = r - l;
   const nb: f32 = <f32>bins;
   const last = bins - 1;
   let i = 0;
   // Bin indices 4 at a time (the same f32 sub, mul and div per lane). Each lane counts into its own
-  // zeroed histogram (`out` and three at `lanes`), so repeated bins do not chain loads and stores; the
-  // counts are whole numbers, so adding them up afterwards is exact.
+  // zeroed histogram (`out` and three at `lanes`), so repeated bins do not chain loads and stores.
   const histBytes = <usize>bins << 2;
   const out1 = lanes;
   const out2 = lanes + histBytes;
   const out3 = lanes + 2 * histBytes;
+  memory.fill(out, 0, histBytes);
   memory.fill(lanes, 0, 3 * histBytes);
   const vl = f32x4.splat(l);
   const vr = f32x4.splat(r);
@@ -208,8 +273,8 @@ function sumF32(src: usize, n: i32): f32 {
 
 /**
  * HistogramObserver.forward on `n` floats at src. Infinite values are ignored as PyTorch does; NaNs
- * are ignored too (PyTorch's result for them is unspecified). scratch holds 6*bins + 8 f32: the update
- * histogram, the moved one, the merge's bin edges (bins + 1) and, 16 bytes further, three per-lane
+ * are ignored too (PyTorch's result for them is unspecified). scratch holds 7*bins + 8 f32: the update
+ * histogram, the moved one, the merge's bin edges (bins + 1) and, 16 bytes further, four per-lane
  * counting histograms.
  */
 export function observeHistogram(histPtr: usize, bins: i32, statePtr: usize, src: usize, n: i32, scratch: usize): void {
@@ -217,7 +282,9 @@ export function observeHistogram(histPtr: usize, bins: i32, statePtr: usize, src
   minMaxF32(src, n);
   let xMin = reducedMin;
   let xMax = reducedMax;
-  if (!isFinite(xMin) || !isFinite(xMax)) {
+  // Finite extremes mean no NaN or infinity: every element lies in any range that holds [xMin, xMax].
+  const allFinite = isFinite(xMin) && isFinite(xMax);
+  if (!allFinite) {
     // Recompute over the finite elements only.
     xMin = Infinity;
     xMax = -Infinity;
@@ -234,8 +301,7 @@ export function observeHistogram(histPtr: usize, bins: i32, statePtr: usize, src
   const histBytes = <usize>bins << 2;
   const lanes = scratch + 3 * histBytes + 16;
   if (curMin == Infinity || curMax == -Infinity) {
-    memory.fill(histPtr, 0, histBytes);
-    histcAdd(src, n, bins, xMin, xMax, histPtr, lanes);
+    histc(src, n, bins, xMin, xMax, histPtr, lanes, allFinite);
     store<f32>(statePtr, xMin);
     store<f32>(statePtr, xMax, 4);
     return;
@@ -243,8 +309,7 @@ export function observeHistogram(histPtr: usize, bins: i32, statePtr: usize, src
   const newMin: f32 = min<f32>(curMin, xMin);
   const newMax: f32 = max<f32>(curMax, xMax);
   const update = scratch;
-  memory.fill(update, 0, histBytes);
-  histcAdd(src, n, bins, newMin, newMax, update, lanes);
+  histc(src, n, bins, newMin, newMax, update, lanes, allFinite);
   if (newMin == curMin && newMax == curMax) {
     for (let i = 0; i < bins; i++) {
       const off = <usize>i << 2;
@@ -253,18 +318,18 @@ export function observeHistogram(histPtr: usize, bins: i32, statePtr: usize, src
     return;
   }
   const transformed = scratch + histBytes;
-  memory.fill(transformed, 0, histBytes);
   if (curMin == curMax) {
     // All earlier values were one number: it moves, with the whole count, to its bin in the new range.
     const count = sumF32(histPtr, bins);
     const one = scratch + 2 * histBytes;
     store<f32>(one, curMin);
-    histcAdd(one, 1, bins, newMin, newMax, transformed, lanes);
+    histc(one, 1, bins, newMin, newMax, transformed, lanes, true);
     for (let i = 0; i < bins; i++) {
       const off = <usize>i << 2;
       store<f32>(transformed + off, load<f32>(transformed + off) * count);
     }
   } else {
+    memory.fill(transformed, 0, histBytes);
     upscaleInto(histPtr, bins, curMin, curMax, newMin, newMax, scratch + 2 * histBytes, transformed);
   }
   for (let i = 0; i < bins; i++) {

@@ -496,7 +496,7 @@ class WasmObserver implements Observer {
         ex.observeMovingAverageMinMax(this.state, ptr, length, this.spec.averagingConstant ?? 0.01);
         return;
       case "histogram": {
-        const scratch = this.ensureScratch((6 * this.bins + 8) * 4);
+        const scratch = this.ensureScratch((7 * this.bins + 8) * 4);
         this.core.guard(() => ex.observeHistogram(this.hist, this.bins, this.state, ptr, length, scratch));
         return;
       }
@@ -568,7 +568,7 @@ class WasmObserver implements Observer {
     return withScratch(this.core, (alloc) => {
       if (this.spec.kind === "histogram") {
         const out = alloc(16);
-        const scratch = this.ensureScratch((6 * this.bins + 8) * 4);
+        const scratch = this.ensureScratch((7 * this.bins + 8) * 4);
         this.checkMinMax(this.core.f32(this.state, 2));
         ex.histogramQParams(
           this.hist,
