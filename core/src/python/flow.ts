@@ -76,6 +76,8 @@ export type FlowEvent =
 export interface FlowResult {
   events: FlowEvent[];
   models: ModelObj[];
+  /** Each `name = <model>` assignment and the model's state right after it (for hover). */
+  assignments: Array<{ target: PyNode; model: ModelObj }>;
 }
 
 type Binding =
@@ -127,6 +129,7 @@ export function analyzeFlow(file: FileModel): FlowResult {
 class FlowWalker {
   private readonly events: FlowEvent[] = [];
   private readonly models: ModelObj[] = [];
+  private readonly assignments: Array<{ target: PyNode; model: ModelObj }> = [];
   private nextId = 1;
   private readonly calledFunctions = new Set<PyNode>();
   private readonly activeFunctions: PyNode[] = [];
@@ -141,7 +144,7 @@ class FlowWalker {
     for (const f of this.file.functions.values()) {
       if (!this.calledFunctions.has(f.node)) this.callUserFunction(f.node, [], new Map(), global);
     }
-    return { events: this.events, models: this.models };
+    return { events: this.events, models: this.models, assignments: this.assignments };
   }
 
   // ---- statements --------------------------------------------------------------------------------
@@ -228,6 +231,7 @@ class FlowWalker {
     }
     const value = this.expr(right, scope);
     if (left.type === "identifier") {
+      if (value?.k === "model") this.assignments.push({ target: left, model: snapshot(value.obj) });
       if (value) scope.vars.set(left.text, value);
       else scope.vars.delete(left.text);
       const q = value ? undefined : this.qconfigOf(right, scope);

@@ -77,6 +77,8 @@ export function hoverAt(a: FileAnalysis, pos: Position): string | undefined {
     const sub = cls.submodules.get(name);
     if (sub) return submoduleHover(a, cls, sub, name);
   }
+  const assigned = a.flow.assignments.find((x) => x.target === node);
+  if (assigned) return modelHover(assigned.model, node.text);
   if (node.type === "identifier" && node.parent?.type === "class_definition") {
     const c = a.file.classes.get(node.text);
     if (c?.isModule) return classHover(a, c);
@@ -142,6 +144,31 @@ function submoduleHover(a: FileAnalysis, cls: ClassInfo, sub: SubmoduleDef, path
       "",
       `In the model converted on ${where}: ${qcText}${fused ? `, fused into ${fused}` : ""}; it ${BEHAVIOR_TEXT[behaviorOf(m, sub, path)] ?? "is not modeled"}.`,
     );
+  }
+  return lines.join("\n");
+}
+
+const STAGE_TEXT: Record<ModelObj["stage"], string> = {
+  float: "float model",
+  prepared: "prepared (observers inserted; run calibration data through it, then convert)",
+  "qat-prepared": "prepared for quantization-aware training (fake-quant modules)",
+  converted: "converted to int8 (eager mode)",
+  dynamic: "dynamically quantized (int8 weights, float activations)",
+  "fx-prepared": "FX GraphModule with observers (calibrate, then convert_fx)",
+  "fx-qat-prepared": "FX GraphModule prepared for QAT",
+  "fx-converted": "FX GraphModule converted to int8",
+  traced: "FX GraphModule (symbolic trace)",
+};
+
+function modelHover(m: ModelObj, name: string): string {
+  const lines = [`**${name}**: \`${m.cls.name}\`, ${STAGE_TEXT[m.stage]}`];
+  lines.push("", `Mode: ${m.training === undefined ? "unknown" : m.training ? "training" : "eval"}.`);
+  const qcs = [...m.qconfigs].map(([path, q]) => `\`${path || "(model)"}\`: ${q === null ? "None" : `${q.backend ? `"${q.backend}" ` : ""}${q.kind}`}`);
+  if (qcs.length) lines.push(`qconfig: ${qcs.join(", ")}.`);
+  const fused = [...m.fused].filter(([, v]) => v !== "Identity").map(([path]) => `\`${path}\``);
+  if (fused.length) lines.push(`Fused: ${fused.join(", ")}.`);
+  if (m.stage === "prepared" || m.stage === "qat-prepared" || m.stage === "fx-prepared" || m.stage === "fx-qat-prepared") {
+    lines.push(m.calibrated ? "Calibration data has run through it." : "No calibration data has run through it yet.");
   }
   return lines.join("\n");
 }

@@ -73,6 +73,10 @@ test("hover says what a submodule becomes after convert in this file", async () 
   const cls = a.hoverAt(doc, { line: 5, character: 7 });
   assert.match(cls ?? "", /\*\*Mixed\*\* \(nn\.Module\)[\s\S]*line 26: convert/);
   assert.equal(a.hoverAt(doc, { line: 0, character: 0 }), undefined);
+  // Model variables: their state right after the assignment.
+  const prepared = a.hoverAt(doc, { line: 23, character: 0 }); // `m = tq.prepare(m)`
+  assert.match(prepared ?? "", /\*\*m\*\*: `Mixed`, prepared[\s\S]*Mode: eval[\s\S]*`\(model\)`: "x86" static, `head`: None[\s\S]*No calibration data/);
+  assert.match(a.hoverAt(doc, { line: 25, character: 0 }) ?? "", /converted to int8 \(eager mode\)/);
 });
 
 test("document symbols list modules, submodules, methods and functions", async () => {
