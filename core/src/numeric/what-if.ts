@@ -95,19 +95,23 @@ export async function quantizeVariant(ctx: VariantContext, qconfig: QConfigFile)
   return convert(ctx.core, plan, calibration, ctx.batchSize);
 }
 
-/** Scores a model's output against the float model's. */
-export function scoreOutput(ctx: Pick<VariantContext, "floatOutput" | "labels">, output: Float32Array): VariantResult {
+/**
+ * Scores a model's output against the float model's. Top-1 is the argmax of each sample's whole output row
+ * (the logits of an [N, classes] output); labels need such an output.
+ */
+export function scoreOutput(ctx: Pick<VariantContext, "floatOutput" | "labels" | "file">, output: Float32Array): VariantResult {
   const f = ctx.floatOutput;
-  const classes = f.shape[f.shape.length - 1];
   const n = f.shape[0];
+  const row = n ? f.data.length / n : 0;
   let agree = 0;
-  for (let i = 0; i < n; i++) if (argmax(f.data, i * classes, classes) === argmax(output, i * classes, classes)) agree++;
+  for (let i = 0; i < n; i++) if (argmax(f.data, i * row, row) === argmax(output, i * row, row)) agree++;
   const agreement = n ? agree / n : 1;
   const result: VariantResult = { output_sqnr_db: errorMetrics(f.data, output).sqnr_db, agreement, drop_points: (1 - agreement) * 100 };
   if (ctx.labels) {
-    const acc = top1Accuracy(output, classes, ctx.labels);
+    if (f.shape.length !== 2) throw new InputError(`labels need a model output of shape [N, classes]; the first output has shape [${f.shape.join(", ")}]`, ctx.file);
+    const acc = top1Accuracy(output, row, ctx.labels);
     result.accuracy = acc;
-    result.drop_points = (top1Accuracy(f.data, classes, ctx.labels) - acc) * 100;
+    result.drop_points = (top1Accuracy(f.data, row, ctx.labels) - acc) * 100;
   }
   return result;
 }

@@ -18,6 +18,8 @@ import { formatDb, formatNumber } from "./dom";
 import type { ActivationView, LayerView } from "./model";
 import type { ChartTheme } from "./theme";
 
+const compact = new Intl.NumberFormat("en", { notation: "compact" });
+
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip, Legend);
 
 function axis(theme: ChartTheme, title?: string) {
@@ -144,12 +146,13 @@ export function histogramChart(canvas: HTMLCanvasElement, a: ActivationView, the
   const h = a.histogram;
   if (!h || !(h.hi > h.lo) || h.counts.length === 0) return undefined;
   const width = (h.hi - h.lo) / h.counts.length;
-  const points = h.counts.map((y, i) => ({ x: h.lo + (i + 0.5) * width, y })).filter((p) => p.y > 0);
+  // Empty bins stay (as null) so every bar is one bin wide.
+  const points = h.counts.map((y, i) => ({ x: h.lo + (i + 0.5) * width, y: y > 0 ? y : null }));
   const hasClip = a.clipMin !== undefined && a.clipMax !== undefined;
   const lo = hasClip ? Math.min(h.lo, a.clipMin!) : h.lo;
   const hi = hasClip ? Math.max(h.hi, a.clipMax!) : h.hi;
   const pad = (hi - lo) * 0.03;
-  const config: ChartConfiguration<"bar", { x: number; y: number }[], number> = {
+  const config: ChartConfiguration<"bar", { x: number; y: number | null }[], number> = {
     type: "bar",
     data: {
       datasets: [
@@ -177,7 +180,12 @@ export function histogramChart(canvas: HTMLCanvasElement, a: ActivationView, the
       scales: {
         x: { ...axis(theme, "value"), type: "linear", min: lo - pad, max: hi + pad, offset: false },
         // Log counts: a ReLU output's spike at zero would flatten everything else on a linear axis.
-        y: { ...axis(theme, "count (log)"), type: "logarithmic", min: 0.5 },
+        y: {
+          ...axis(theme, "count (log)"),
+          type: "logarithmic",
+          min: 0.5,
+          ticks: { color: theme.muted, callback: (v: number | string) => (Number.isInteger(Math.log10(Number(v))) ? compact.format(Number(v)) : "") },
+        },
       },
     },
     plugins: hasClip ? [clipRangePlugin(a.clipMin!, a.clipMax!, theme.clip) as unknown as Plugin<"bar", unknown>] : [],
