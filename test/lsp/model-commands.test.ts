@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { CancellationTokenSource, ResponseError } from "vscode-jsonrpc/node";
 import type { WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from "vscode-languageserver-protocol";
 import { readModelFile } from "../../core/src/node/read-model";
-import type { ModelJobResult } from "../../server/src/handlers/commands";
+import type { ModelJobResult, WhatIfResult } from "../../server/src/handlers/commands";
 import { repoRoot } from "../helpers/shared";
 import { TestClient } from "./lsp-client";
 
@@ -117,4 +117,20 @@ test("bad arguments answer InvalidParams with one line", async () => {
     c.rpc.sendRequest("workspace/executeCommand", { command: "quantscope.server.nope", arguments: [] }),
     (e: unknown) => e instanceof ResponseError && e.code === -32601,
   );
+});
+
+test("what-if without an earlier Compare: the baseline is all int8, the variant keeps the chosen layer in float", async () => {
+  const c = await started();
+  const job = { model: digits("model.onnx"), backend: "qnnpack", calibration: [digits("calib.npy")], evaluation: { data: digits("test_x.npy"), labels: digits("test_y.npy") } };
+  const run = (keepFloat: string[]) =>
+    c.rpc.sendRequest("workspace/executeCommand", { command: "quantscope.server.whatIf", arguments: [{ ...job, keepFloat }] }) as Promise<WhatIfResult>;
+  const fc = await run(["/fc/Gemm"]);
+  assert.deepEqual(fc.keepFloat, ["/fc/Gemm"]);
+  assert.ok(fc.baseline.outputSqnr !== null && fc.variant.outputSqnr !== null);
+  assert.notEqual(fc.variant.outputSqnr, fc.baseline.outputSqnr);
+  // Nothing in float is the baseline itself, from the same cached session.
+  const none = await run([]);
+  assert.deepEqual(none.variant, none.baseline);
+  assert.deepEqual(none.baseline, fc.baseline);
+  await assert.rejects(run(["/relu1/Relu"]), (e: unknown) => e instanceof ResponseError && e.code === -32602 && /not an int8 layer/.test(e.message));
 });

@@ -415,7 +415,8 @@ async function compareSession(
     backend: job.backend,
     calib,
     calibName: job.calibration[0],
-    qconfig: qconfigOf(job, model),
+    // The session is the all-int8 baseline: what-if layers are applied per run, never baked in.
+    qconfig: qconfigOf({ ...job, keepFloat: undefined }, model),
     batchSize: job.batchSize,
     x,
     xName: job.evaluation.data,
@@ -427,7 +428,10 @@ async function compareSession(
     onProgress: opts.onProgress,
   });
   delete r.report.timing_ms;
-  const session = { key: sessionKey(job), context: r.session!.context, layers: r.session!.layers, report: r.report };
+  // Every int8 layer can be kept in float, also those that only pass their input's qparams on (pool, flatten):
+  // the what-if toggles offer all of them, not just the ones the sensitivity ranking considers.
+  const layers: LayerNodes = new Map(r.quantized.groups.map((g) => [g.id, g.nodes.map((n) => n.name || n.outputs[0])]));
+  const session = { key: sessionKey(job), context: r.session!.context, layers, report: r.report };
   lastSession = session;
   return session;
 }

@@ -67,6 +67,11 @@ const quantizeFromPalette: Scenario = {
     assert.ok(box && box.width > 100 && box.height > 100, `SQNR chart has no size: ${JSON.stringify(box)}`);
     assert.equal(await frame.locator("#numeric table.layers tbody tr").count(), 8);
     assert.match(await wb.statusBarText("QuantScope"), /quantize \(qnnpack\) ok/);
+    // What-if: keep the classifier in float; the server re-runs the int8 model and the panel shows the result.
+    await frame.locator('input[type="checkbox"][data-node="/fc/Gemm"]').check();
+    const answer = frame.locator("#what-if-result", { hasText: "all int8" });
+    await answer.waitFor({ state: "visible", timeout: 90_000 });
+    assert.match((await answer.textContent()) ?? "", /^Output SQNR \d+\.\d dB \(all int8: \d+\.\d dB\); top-1 \d+\.\d+%/);
     await wb.page.screenshot({ path: wb.screenshotPath("quantize-panel-light") });
 
     // The panel follows the theme: switch to high contrast and the webview body carries VS Code's class.
