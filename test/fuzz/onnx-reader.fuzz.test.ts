@@ -118,7 +118,7 @@ const tensorFields = {
 };
 /** A well-formed tensor (float32 or int64 values matching small dims), so graphs get past the reader. */
 const goodTensor = (name: fc.Arbitrary<string>) =>
-  fc.record({ name, dims: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }), int: fc.boolean() }).chain(({ name, dims, int }) => {
+  fc.record({ name, dims: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }), int: fc.boolean() }).chain(({ name, dims, int }): fc.Arbitrary<Record<string, unknown>> => {
     const n = dims.reduce((a, b) => a * b, 1);
     return int
       ? fc.record({ name: fc.constant(name), dataType: fc.constant(7), dims: fc.constant(dims), int64Data: fc.array(fc.integer({ min: -3, max: 8 }), { minLength: n, maxLength: n }) })
