@@ -14,7 +14,8 @@ export type PyConst = string | number | boolean | null;
 export type Val =
   | { k: "float" }
   | { k: "quant" }
-  | { k: "proxy" }
+  /** A torch.fx Proxy; `producer` is the leaf module call that made it (fusion patterns). */
+  | { k: "proxy"; producer?: { cls: string; path: string } }
   | { k: "py"; value?: PyConst; known: boolean }
   | { k: "seq"; items: Val[] }
   | { k: "module"; sub: SubmoduleDef; path: string }
@@ -69,6 +70,8 @@ export interface InterpretHooks {
   behavior?(sub: SubmoduleDef, path: string): Behavior;
   /** Trace mode: whether the module at `path` is a leaf (called, not traced through). */
   isLeaf?(sub: SubmoduleDef, path: string): boolean;
+  /** Trace mode: a module's output feeds a BatchNorm directly (a pattern FX fusion folds). */
+  fusionPair?(first: { cls: string; path: string }, bn: { cls: string; path: string }, call: PyNode): void;
   report(p: Problem): void;
 }
 
@@ -689,7 +692,14 @@ export class Interpreter {
     const input = args[0] ?? UNKNOWN;
     if (this.hooks.mode === "trace") {
       if (kind.k === "unknown") return UNKNOWN;
-      return args.some((a) => a.k === "proxy") ? PROXY : UNKNOWN;
+      if (!args.some((a) => a.k === "proxy")) return UNKNOWN;
+      if (kind.k !== "nn") return PROXY;
+      // FX fuses conv -> bn (and linear -> bn1d) call sequences while preparing.
+      const from = input.k === "proxy" ? input.producer : undefined;
+      if (from && /^BatchNorm[123]d$/.test(kind.cls) && /^(Conv[123]d|ConvTranspose[123]d|Linear)$/.test(from.cls)) {
+        this.hooks.fusionPair?.(from, { cls: kind.cls, path }, call);
+      }
+      return { k: "proxy", producer: { cls: kind.cls, path } };
     }
     const behavior = this.hooks.behavior?.(sub, path) ?? "unknown";
     const info: ModuleCallInfo = { sub, path, behavior, ownerClass: frame.owner ?? frame.self?.cls ?? (undefined as unknown as ClassInfo), call, argument: argNode };
@@ -1030,6 +1040,8 @@ export function join(a: Val, b: Val): Val {
       return a;
     case "modules":
       return UNKNOWN;
+    case "proxy":
+      return (a as { producer?: unknown }).producer === (b as { producer?: unknown }).producer ? a : PROXY;
     default:
       return a;
   }

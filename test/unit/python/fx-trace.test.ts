@@ -1,5 +1,6 @@
 // QS3xx: FX traceability under prepare_fx / symbolic_trace / fuse_fx (test process).
 import { test } from "node:test";
+import * as assert from "node:assert/strict";
 import { checkMarked, py } from "./helpers";
 
 const QS3 = ["QS3"];
@@ -290,4 +291,47 @@ test("torch.fx.wrap('len') at module scope makes len() traceable", async () => {
     `,
     QS3,
   );
+});
+
+test("QS305: prepare_fx on a training-mode model with conv -> bn; eval mode, QAT and no BatchNorm are fine", async () => {
+  const model = py`
+    import torch
+    import torch.nn as nn
+    from torch.ao.quantization import get_default_qconfig_mapping, get_default_qat_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import prepare_fx, prepare_qat_fx
+
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.bn = nn.BatchNorm2d(8)
+            self.head = nn.Sequential(nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8), nn.ReLU())
+
+        def forward(self, x):
+            return self.head(torch.relu(self.bn(self.conv(x))))
+
+
+    class NoBn(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+
+        def forward(self, x):
+            return self.conv(x)
+
+
+    ex = (torch.randn(1, 3, 8, 8),)
+  `;
+  const findings = await checkMarked(
+    model +
+      py`
+      bad = prepare_fx(M(), get_default_qconfig_mapping("x86"), ex)  # expect: QS305 error
+      good = prepare_fx(M().eval(), get_default_qconfig_mapping("x86"), ex)
+      qat = prepare_qat_fx(M().train(), get_default_qat_qconfig_mapping("x86"), ex)
+      plain = prepare_fx(NoBn(), get_default_qconfig_mapping("x86"), ex)
+    `,
+    QS3,
+  );
+  assert.match(findings.find((f) => f.code === "QS305")?.message ?? "", /`conv` \(Conv2d\) with `bn` \(BatchNorm2d\)/);
 });

@@ -258,3 +258,30 @@ test("QS210 fix corrects a misspelled engine or backend", async () => {
   const fixed2 = await checkFix(`from torch.ao.quantization import get_default_qconfig\nqc = get_default_qconfig('X86')\n`, "QS210");
   assert.match(fixed2, /get_default_qconfig\('x86'\)/);
 });
+
+test("QS305 fix prepares the model in eval mode", async () => {
+  const fixed = await checkFix(
+    py`
+      import torch
+      import torch.nn as nn
+      from torch.ao.quantization import get_default_qconfig_mapping
+      from torch.ao.quantization.quantize_fx import prepare_fx
+
+
+      class M(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.conv = nn.Conv2d(3, 8, 3)
+              self.bn = nn.BatchNorm2d(8)
+
+          def forward(self, x):
+              return self.bn(self.conv(x))
+
+
+      model = M()
+      p = prepare_fx(model, get_default_qconfig_mapping("x86"), (torch.randn(1, 3, 8, 8),))
+    `,
+    "QS305",
+  );
+  assert.match(fixed, /prepare_fx\(model\.eval\(\), /);
+});

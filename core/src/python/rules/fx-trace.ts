@@ -3,7 +3,7 @@
 // forwards (any process).
 import type { Fix } from "../../diagnostics";
 import { Interpreter, type Problem } from "../interpret";
-import type { PyNode } from "../syntax";
+import { callArgs, unparen, type PyNode } from "../syntax";
 import type { RuleFamily } from "./registry";
 
 export const fxTraceFamily: RuleFamily = {
@@ -13,15 +13,30 @@ export const fxTraceFamily: RuleFamily = {
     { code: "QS302", name: "fx-bool", severity: "error", summary: "bool(), and/or/not, or builtin min/max on a traced value under FX tracing." },
     { code: "QS303", name: "fx-iteration", severity: "error", summary: "Iterating over a traced value (for, comprehension, * unpacking, list/zip/enumerate) under FX tracing." },
     { code: "QS304", name: "fx-concrete-builtin", severity: "error", summary: "len/int/float/range of a traced value under FX tracing." },
+    { code: "QS305", name: "fx-fuse-bn-in-training", severity: "error", summary: "prepare_fx / fuse_fx folds conv+bn while the model is in training mode." },
   ],
   check(ctx) {
     for (const e of ctx.flow.events) {
       if (e.k !== "trace") continue;
       const problems: Problem[] = [];
+      const foldsBatchNorm = (e.api === "prepare_fx" || e.api === "fuse_fx") && e.model.training === true;
+      let reportedFusion = false;
       const interp = new Interpreter(ctx.file, {
         mode: "trace",
         isLeaf: (sub, path) => e.leafNames.has(path) || (sub.kind.k === "user" && e.leafClasses.has(sub.kind.cls.name)),
         report: (p) => problems.push(p),
+        fusionPair: (first, bn) => {
+          if (!foldsBatchNorm || reportedFusion) return;
+          reportedFusion = true;
+          ctx.report(
+            "QS305",
+            e.call,
+            `${e.api} fuses \`${first.path}\` (${first.cls}) with \`${bn.path}\` (${bn.cls}); for post-training quantization that folds the ` +
+              `BatchNorm, which only works in eval mode, but the model is in training mode here (modules start in training mode): ` +
+              `PyTorch raises "AssertionError: Fusion only for eval!". Call .eval() on the model first, or use prepare_qat_fx for QAT.`,
+            { fixes: evalFix(e.call) },
+          );
+        },
       });
       interp.runForward(e.model.cls, "", undefined, e.concrete);
       const api = e.api === "symbolic_trace" ? "torch.fx.symbolic_trace" : e.api;
@@ -31,6 +46,12 @@ export const fxTraceFamily: RuleFamily = {
     }
   },
 };
+
+function evalFix(call: PyNode): Fix[] | undefined {
+  const arg = unparen(callArgs(call).positional[0]);
+  if (!arg || (arg.type !== "identifier" && arg.type !== "call" && arg.type !== "attribute")) return undefined;
+  return [{ title: "Prepare the model in eval mode (.eval())", edits: [{ range: arg.range, newText: `${arg.text}.eval()` }] }];
+}
 
 function fixFor(p: Problem): Fix[] | undefined {
   if (p.code !== "QS304") return undefined;
