@@ -50,6 +50,9 @@ function textReport(r: NumericReport): string[] {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) lines.push(row.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd());
+  for (const l of r.layers) {
+    if (l.observed) lines.push(`${l.node} before its fused ReLU (${l.observed.tensor}): propagated ${db(l.observed.activation_sqnr_db)} dB, shadow ${db(l.observed.shadow_sqnr_db)} dB`);
+  }
   const worst = [...r.calibration_stats].sort((a, b) => b.clipped_fraction - a.clipped_fraction)[0];
   if (worst && worst.clipped_fraction > 0) lines.push(`most clipped activation: ${worst.tensor} (${(worst.clipped_fraction * 100).toFixed(3)}% of calibration values outside [${worst.clip_min.toPrecision(4)}, ${worst.clip_max.toPrecision(4)}])`);
   const s = r.sensitivity;
