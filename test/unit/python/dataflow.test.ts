@@ -500,3 +500,45 @@ test("qconfigs set in code the analyzer does not follow turn module-boundary err
     QS1,
   );
 });
+
+test("a float model called with the quantized output of a converted one", async () => {
+  await checkMarked(
+    py`
+      import torch
+      import torch.nn as nn
+      import torch.ao.quantization as tq
+
+
+      class Backbone(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.quant = tq.QuantStub()
+              self.fc = nn.Linear(4, 4)
+
+          def forward(self, x):  # expect: QS107 warning
+              return self.fc(self.quant(x))
+
+
+      class Head(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.pool = nn.Identity()
+              self.fc = nn.Linear(4, 2)
+
+          def forward(self, x):
+              return self.fc(self.pool(x))  # expect: QS102 error
+
+
+      backbone = Backbone().eval()
+      backbone.qconfig = tq.get_default_qconfig("x86")
+      backbone = tq.prepare(backbone)
+      backbone(torch.randn(2, 4))
+      backbone = tq.convert(backbone)
+      head = Head().eval()
+      features = backbone(torch.randn(2, 4))
+      print(head(features))
+      print(head(features.dequantize()))
+    `,
+    ["QS1"],
+  );
+});

@@ -21,6 +21,17 @@ export const dataflowFamily: RuleFamily = {
     { code: "QS107", name: "quantized-model-output", severity: "warning", summary: "The converted model's forward returns a quantized tensor (no DeQuantStub at the end)." },
   ],
   check(ctx) {
+    // Float (never converted) models the script calls with quantized tensors, e.g. a float head fed the
+    // output of a converted backbone: their forward runs float kernels on quantized inputs.
+    for (const m of ctx.flow.models) {
+      if (!m.quantizedInputs || m.stage === "converted" || m.custom || (m.stage !== "float" && m.stage !== "prepared" && m.stage !== "qat-prepared")) continue;
+      const problems: Problem[] = [];
+      new Interpreter(ctx.file, { mode: "eager", behavior: (sub, path) => behaviorOf(m, sub, path), report: (p) => problems.push(p) }).runForward(m.cls, "", quantizedArgs(m));
+      for (const p of problems) {
+        if (p.code === "QS101") continue; // a float model has no quantized modules: only quantized-into-float problems apply
+        ctx.report(p.code, p.node, `${p.message} (${m.cls.name} is a float model called with a quantized tensor.)`, { severity: p.severity });
+      }
+    }
     // qconfigs assigned to objects we do not follow (`for m in model.modules(): m.qconfig = None`) may
     // change which submodules convert swaps: module-boundary findings then become warnings.
     const untrackedQconfig = ctx.flow.events.some((e) => e.k === "qconfig" && !e.model);
