@@ -87,38 +87,37 @@ function renderSummary(r: PanelReport, file: string): HTMLElement {
 }
 
 function renderLayerTable(r: PanelReport): HTMLElement {
+  // Narrow sidebars: the fused ops and the PyTorch module go in the name's tooltip, the links under the name.
   const hasWeight = r.layers.some((l) => l.sqnr?.weight !== undefined);
   const hasShadow = r.layers.some((l) => l.sqnr?.shadow !== undefined);
-  const head = el("tr", {}, el("th", {}, "Int8 op"), el("th", {}, "Fused"));
-  if (hasWeight) head.append(el("th", { title: "weight SQNR" }, "W"));
-  head.append(el("th", { title: "propagated activation SQNR" }, "SQNR"));
-  if (hasShadow) head.append(el("th", { title: "shadow activation SQNR" }, "Shadow"));
-  head.append(el("th", {}, ""));
+  const head = el("tr", {}, el("th", {}, "Int8 op"));
+  if (hasWeight) head.append(el("th", { title: "weight SQNR" }, "Weight"));
+  head.append(el("th", { title: "propagated activation SQNR: the int8 model up to this layer" }, "Act."));
+  if (hasShadow)
+    head.append(el("th", { title: "shadow activation SQNR: this layer alone in int8" }, "Shadow"));
   const body = el("tbody");
+  const nameCell = (node: string, tip: string, links: HTMLElement): HTMLElement =>
+    el("td", { class: "name" }, el("div", { title: tip }, node), links);
   for (const l of r.layers) {
     const row = el(
       "tr",
       { "data-node": l.node },
-      el("td", { title: l.torch }, l.node),
-      el("td", { title: l.torch }, l.ops),
+      nameCell(l.node, `${l.ops} (${l.torch})`, nodeLinks(l.node, l.source)),
     );
     if (hasWeight) row.append(el("td", { class: "num" }, formatDb(l.sqnr?.weight)));
     row.append(el("td", { class: "num" }, formatDb(l.sqnr?.propagated)));
     if (hasShadow) row.append(el("td", { class: "num" }, formatDb(l.sqnr?.shadow)));
-    row.append(el("td", {}, nodeLinks(l.node, l.source)));
     body.append(row);
   }
+  const columns = 1 + Number(hasWeight) + 1 + Number(hasShadow);
   for (const f of r.floatNodes) {
-    body.append(
-      el(
-        "tr",
-        { class: "float", "data-node": f.node },
-        el("td", {}, f.node),
-        el("td", { title: f.reason }, `${f.op} (float)`),
-        el("td", {}, ""),
-        el("td", {}, nodeLinks(f.node)),
-      ),
+    const row = el(
+      "tr",
+      { class: "float", "data-node": f.node },
+      nameCell(f.node, `${f.op}: ${f.reason}`, nodeLinks(f.node)),
     );
+    row.append(el("td", { colspan: String(columns - 1) }, `${f.op} in float`));
+    body.append(row);
   }
   return el("table", { class: "layers" }, el("thead", {}, head), body);
 }
@@ -324,7 +323,13 @@ function render(): void {
   vscode.setState({ selectedActivation });
   vscode.postMessage({
     type: "rendered",
-    summary: { file, kind: r.kind, layers: r.layers.length, activations: r.activations.length, charts: drawn },
+    summary: {
+      file,
+      kind: r.kind,
+      layers: r.layers.length,
+      activations: r.activations.length,
+      charts: drawn,
+    },
   });
 }
 

@@ -11,6 +11,7 @@ import type { FromWebview, RenderedSummary, ToWebview } from "../../webview/prot
 import { toPanelReport, type PanelReport } from "../../webview/report-model";
 import { describeJobError } from "../server-jobs";
 import { showOnnxNode } from "./onnx-graph-document";
+import { addSourceLinks } from "./source-links";
 
 export const PANEL_VIEW_ID = "quantscope.panel";
 
@@ -67,7 +68,7 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       void vscode.window.showErrorMessage(`QuantScope: ${path.basename(file)} is not a QuantScope report: ${why}`);
       return false;
     }
-    this.shown = { report: resolvePaths(report, path.dirname(file)), file, job };
+    this.shown = { report: addSourceLinks(resolvePaths(report, path.dirname(file))), file, job };
     await vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`);
     this.postReport();
     return true;

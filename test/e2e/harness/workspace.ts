@@ -12,6 +12,8 @@ export function prepareWorkspace(repoRoot: string, dir: string): string {
   copy(shared, "corpus-dev");
   copy(path.join(repoRoot, "examples/digits"), "digits");
   copy(path.join(repoRoot, "test/e2e/fixtures"), "reports");
+  // The model's Python definition beside it: the panel links layers to their module's line.
+  fs.renameSync(path.join(dir, "reports/digits_model.py"), path.join(dir, "digits/model.py"));
   // Workspace settings: the backend the tests start from, and evaluation data so runs report SQNR.
   const settings = {
     "quantscope.backend": "x86",

@@ -27,6 +27,12 @@ export function definePanelSuite(): void {
       const report = api.panel.currentReport!;
       assert.ok(path.isAbsolute(report.model) && report.model.endsWith(path.join("digits", "model.onnx")), `model path not resolved: ${report.model}`);
       assert.ok(report.layers.every((l) => l.sqnr?.propagated !== undefined && l.sqnr.propagated > 10), "every layer should have a plausible SQNR");
+      // Source links: digits/model.py beside the model defines the modules the node names come from.
+      const modelPy = inWorkspace("digits", "model.py").fsPath;
+      const source = (node: string) => report.layers.find((l) => l.node === node)?.source;
+      assert.deepEqual(source("/conv2/Conv"), { file: modelPy, line: 14 });
+      assert.deepEqual(source("/fc/Gemm"), { file: modelPy, line: 24 });
+      assert.equal(source("/Add"), undefined, "a node outside any module has no definition line");
     });
 
     it("a layer's node link opens the ONNX graph as text at that node", async () => {

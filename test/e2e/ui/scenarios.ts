@@ -50,6 +50,10 @@ const openReportInPanel: Scenario = {
     await frame.locator("#sensitivity-chart").waitFor({ state: "visible" });
     await frame.locator("#histogram-chart").scrollIntoViewIfNeeded();
     await frame.locator("#histogram-chart").waitFor({ state: "visible" });
+    // A layer's source link opens its module's definition beside the model.
+    await frame.locator('#numeric tr[data-node="/conv2/Conv"] a', { hasText: "source:14" }).click();
+    await wb.page.locator('.tabs-container .tab[aria-label*="model.py"]').first().waitFor({ state: "visible", timeout: 30_000 });
+    await wb.page.locator(".statusbar-item", { hasText: "Ln 14," }).first().waitFor({ state: "visible", timeout: 30_000 });
   },
 };
 
