@@ -133,3 +133,26 @@ export function fuzz<T>(name: string, arb: fc.Arbitrary<T>, body: (value: T) => 
   );
   throw err;
 }
+
+/** `fuzz` for async bodies (e.g. running a model on the WASM core). */
+export async function fuzzAsync<T>(name: string, arb: fc.Arbitrary<T>, body: (value: T) => Promise<unknown>, budgetMs = FUZZ_BUDGET_MS): Promise<void> {
+  const details = await fc.check(
+    fc.asyncProperty(arb, async (v) => {
+      await body(v);
+    }),
+    fuzzParameters<[T]>(budgetMs),
+  );
+  if (!details.failed) {
+    if (process.env.FUZZ_VERBOSE) console.log(`${name}: ${details.numRuns} inputs, seed ${FUZZ_SEED}`);
+    return;
+  }
+  const [value] = details.counterexample ?? [];
+  fs.mkdirSync(FUZZ_OUT_DIR, { recursive: true });
+  const saved = path.join(FUZZ_OUT_DIR, `${name.replace(/[^a-z0-9]+/gi, "-")}.json`);
+  fs.writeFileSync(saved, JSON.stringify(value, null, 1));
+  const cause = details.errorInstance;
+  throw new Error(
+    `${name}: crash after ${details.numRuns} inputs (seed ${FUZZ_SEED}, path ${details.counterexamplePath}); input saved to ${saved} (${JSON.stringify(value).slice(0, 600)})\n` +
+      `${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`,
+  );
+}

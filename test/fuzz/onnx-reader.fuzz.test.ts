@@ -14,7 +14,11 @@ import type { Model } from "../../core/src/onnx/ir";
 import { buildModel, attr, rng } from "../helpers/onnx-models";
 import { float32Tensor, int64Tensor } from "../../core/src/onnx/ir";
 import { sharedPath } from "../helpers/shared";
-import { acceptOnlyInputErrors, fuzz, mutationOf } from "./fuzz-options";
+import { acceptOnlyInputErrors, fuzz, fuzzAsync, mutationOf } from "./fuzz-options";
+import { InputError } from "../../core/src/errors";
+import { loadCore } from "../../core/src/node/load-core";
+import { FloatExecutor } from "../../core/src/runtime/float-executor";
+import { WasmMemoryError } from "../../core/src/wasm/core";
 
 /** Reads the bytes and, when they load, infers shapes with every symbolic or unknown dim set to 1. */
 function readAndInfer(bytes: Uint8Array): void {
@@ -193,4 +197,87 @@ test("structured hostile graphs (huge dims, cycles, dangling inputs, unknown ops
   // The generator must reach shape inference often, or it only tests the first validation checks.
   assert.ok((outcomes.get("ok") ?? 0) > 0, `no generated model loaded: ${JSON.stringify([...outcomes])}`);
   if (process.env.FUZZ_VERBOSE) console.log(`onnx-structured outcomes: ${JSON.stringify([...outcomes])}`);
+});
+
+/** Models the float executor should mostly accept: a chain of supported ops over one float input. */
+const RUNNABLE_OPS = [
+  "Relu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "LeakyRelu", "Clip", "Softmax", "Identity", "Dropout",
+  "Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
+  "BatchNormalization", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "ReduceMean", "Pad",
+  "Resize", "Shape", "Gather", "Slice", "Cast", "QuantizeLinear", "DequantizeLinear",
+];
+const smallInts = fc.array(fc.integer({ min: -2, max: 4 }), { maxLength: 4 });
+const runnableAttribute = fc.oneof(
+  fc.record({ name: fc.constantFrom("perm", "pads", "kernel_shape", "strides", "dilations", "axes"), type: fc.constant(7), ints: smallInts }),
+  fc.record({ name: fc.constantFrom("axis", "transA", "transB", "group", "keepdims", "ceil_mode", "to"), type: fc.constant(2), i: fc.integer({ min: -2, max: 3 }) }),
+  fc.record({ name: fc.constantFrom("alpha", "beta", "epsilon", "min", "max"), type: fc.constant(1), f: fc.constantFrom(0, 0.5, -1, 1e30, Number.NaN) }),
+  fc.record({ name: fc.constantFrom("mode", "auto_pad", "coordinate_transformation_mode"), type: fc.constant(3), s: fc.constantFrom("constant", "reflect", "nearest", "linear", "SAME_UPPER", "VALID", "bogus").map((v) => new TextEncoder().encode(v)) }),
+);
+const runnableModel = fc
+  .record({
+    shape: fc.constantFrom([2, 3], [2, 6], [1, 3, 4, 4], [2, 2, 5, 5], [2, 4, 3]),
+    count: fc.integer({ min: 1, max: 5 }),
+    w: goodTensor(fc.constant("w")),
+    k: goodTensor(fc.constant("k")),
+  })
+  .chain(({ shape, count, w, k }) =>
+    fc.record({
+      irVersion: fc.constant(8),
+      opsetImport: fc.constantFrom([{ domain: "", version: 17 }], [{ domain: "", version: 13 }]),
+      graph: fc.record({
+        name: fc.constant("g"),
+        input: fc.constant([{ name: "x", type: { tensorType: { elemType: 1, shape: { dim: shape.map((d, i) => (i === 0 ? { dimParam: "N" } : { dimValue: d })) } } } }]),
+        output: fc.constant([{ name: `v${count - 1}`, type: { tensorType: { elemType: 1 } } }]),
+        initializer: fc.constant([w, k]),
+        node: fc.tuple(
+          ...Array.from({ length: count }, (_, i) =>
+            fc.record({
+              name: fc.constant(`n${i}`),
+              opType: fc.constantFrom(...RUNNABLE_OPS),
+              input: fc.tuple(fc.constant(i === 0 ? "x" : `v${i - 1}`), fc.array(fc.constantFrom("w", "k", "x", ""), { maxLength: 2 })).map(([a, rest]) => [a, ...rest]),
+              output: fc.constant([`v${i}`]),
+              attribute: fc.uniqueArray(runnableAttribute, { maxLength: 3, selector: (a) => a.name }),
+            }),
+          ),
+        ).map((t) => [...t]),
+      }),
+    }),
+  );
+
+test("structured graphs that load also run on the float executor, or fail with a one-line InputError", async () => {
+  const core = await loadCore();
+  const reasons = new Map<string, number>();
+  let ran = 0;
+  await fuzzAsync("onnx-execute", runnableModel, async (m) => {
+    let model: Model;
+    try {
+      model = readModel(encode(m), { file: "fuzz.onnx" });
+    } catch (e) {
+      if (e instanceof InputError) return;
+      throw e;
+    }
+    let executor: FloatExecutor | undefined;
+    try {
+      executor = FloatExecutor.create(core, model, { batchDim: "any" });
+      const inputs = new Map(
+        model.graph.runtimeInputs.map((i) => {
+          const shape = (i.type?.shape ?? [1]).map((d) => (typeof d === "number" ? d : 2));
+          return [i.name, { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, k) => (k % 7) - 3) }];
+        }),
+      );
+      await executor.run(inputs);
+      ran++;
+    } catch (e) {
+      if (!(e instanceof InputError || e instanceof WasmMemoryError)) throw e;
+      if (e.message.includes("\n")) throw new Error(`multi-line message: ${JSON.stringify(e.message)}`);
+      if (process.env.FUZZ_TRACE) {
+        const k = e.message.replace(/'[^']*'/g, "'…'").replace(/[-\d, ]+/g, "#").slice(0, 60);
+        reasons.set(k, (reasons.get(k) ?? 0) + 1);
+      }
+    } finally {
+      executor?.dispose();
+    }
+  });
+  if (process.env.FUZZ_VERBOSE) console.log(`onnx-execute: ${ran} models ran`);
+  if (process.env.FUZZ_TRACE) console.log([...reasons].sort((a, b) => b[1] - a[1]).slice(0, 12));
 });

@@ -11,7 +11,8 @@ import { onnx } from "onnx-proto";
 import { zipSync } from "fflate";
 import { main } from "../../core/cli/main";
 import { InputError } from "../../core/src/errors";
-import { float32Tensor } from "../../core/src/onnx/ir";
+import { float32Tensor, makeNode } from "../../core/src/onnx/ir";
+import { HOST_EVALUATORS } from "../../core/src/onnx/fold";
 import { writeModel, writeModelWithExternalData } from "../../core/src/onnx/write";
 import { readModel } from "../../core/src/onnx/read";
 import { inferShapes } from "../../core/src/onnx/shape-inference";
@@ -244,3 +245,12 @@ crasher("onnx-initializer-too-large.json", readAndInfer, "m.onnx: tensor 'w' has
 crasher("npy-deeply-nested-header.npy", (f) => parseNpy(fs.readFileSync(path.join(CRASHERS, f)), f), "npy-deeply-nested-header.npy: malformed .npy header (nested too deeply)");
 crasher("npy-newline-in-header.npy", (f) => parseNpy(fs.readFileSync(path.join(CRASHERS, f)), f), `npy-newline-in-header.npy: the .npy header has no dtype ('descr'): "{'\\nescr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"`);
 crasher("npz-newline-member-name.npz", (f) => parseNpz(fs.readFileSync(path.join(CRASHERS, f)), f), 'npz-newline-member-name.npz: member "\\n": not a .npy file (missing the \\x93NUMPY magic)');
+
+test("the integer check on shapes and indices still accepts torch's INT64_MAX Slice ends", () => {
+  const x = float32Tensor("x", [2, 5], Float32Array.from({ length: 10 }, (_, i) => i));
+  const starts = { name: "s", dtype: "int64" as const, dims: [1], data: BigInt64Array.of(1n) };
+  const ends = { name: "e", dtype: "int64" as const, dims: [1], data: BigInt64Array.of(9223372036854775807n) };
+  const [y] = HOST_EVALUATORS.Slice(makeNode("Slice", ["x", "s", "e"], ["y"], { name: "slice" }), [x, starts, ends]);
+  assert.deepEqual(y.dims, [1, 5]);
+  assert.deepEqual(Array.from(y.data as Float32Array), [5, 6, 7, 8, 9]);
+});

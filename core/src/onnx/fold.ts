@@ -50,8 +50,9 @@ function need(node: Node, inputs: (Tensor | undefined)[], i: number): Tensor {
 /** Values of an int64/int32 operand (axes, shapes, indices) as numbers. */
 export function intValues(t: Tensor): number[] {
   const values = tensorToNumbers(t);
-  // Shapes, axes and indices index arrays: a fraction or NaN would read past them.
-  if (!values.every((v) => Number.isSafeInteger(v))) {
+  // Shapes, axes and indices index arrays: a fraction or NaN would read past them. (Large integers stay
+  // allowed: Slice ends of INT64_MAX, as torch exports them, mean "to the end".)
+  if (!values.every((v) => Number.isInteger(v))) {
     throw new InputError(`${t.name ? `tensor '${t.name}'` : "a tensor"} of ${t.dtype} is used as shape, axes or indices but holds non-integer values`);
   }
   return values;
