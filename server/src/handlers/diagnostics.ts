@@ -32,9 +32,15 @@ export function computeDiagnostics(session: Session, snapshot: DocumentSnapshot)
   return analysis ? analysis.findings.map(toDiagnostic) : [];
 }
 
-/** Identifies what a pull result was computed from: the document version and the settings. */
-export function resultIdOf(session: Session, snapshot: DocumentSnapshot): string {
-  return `${snapshot.version}:${session.settingsGeneration}`;
+/**
+ * Identifies a pull result by its content, so a client asking again gets "unchanged" whenever the
+ * diagnostics are the same, even if settings were re-read in between (they often are at start-up).
+ */
+export function resultIdOf(items: readonly Diagnostic[]): string {
+  const text = JSON.stringify(items);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `${(h >>> 0).toString(36)}-${text.length.toString(36)}`;
 }
 
 /** textDocument/diagnostic. */
@@ -42,10 +48,11 @@ export async function pullDiagnostics(session: Session, params: DocumentDiagnost
   await session.ready;
   const snapshot = session.get(params.textDocument.uri);
   if (!snapshot) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
-  const resultId = resultIdOf(session, snapshot);
-  if (params.previousResultId === resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
   if (token.isCancellationRequested) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
-  return { kind: DocumentDiagnosticReportKind.Full, resultId, items: computeDiagnostics(session, snapshot) };
+  const items = computeDiagnostics(session, snapshot);
+  const resultId = resultIdOf(items);
+  if (params.previousResultId === resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
+  return { kind: DocumentDiagnosticReportKind.Full, resultId, items };
 }
 
 /** Push mode: publishes a document's diagnostics shortly after its last change. */
