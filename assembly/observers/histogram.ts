@@ -206,10 +206,11 @@ function upperBound(edges: usize, count: i32, v: f32): i32 {
  * weights (old / 16) in order into `out`, as torch.bincount does.
  *
  * The mid-points come block by block as ATen's linspace makes them (one FMA base per 8 lanes). With
- * sorted edges (always, unless the range is a few ulps wide) the bucket of each mid-point is found by
- * walking from the previous one, which gives the binary search's answer in O(bins * 16) for the whole
- * merge; otherwise each mid-point takes ATen's binary search. Empty old bins add +0 sixteen times,
- * which changes nothing, so they are skipped.
+ * sorted edges the bucket of each mid-point is found by walking from the previous one, which gives the
+ * binary search's answer in O(bins * 16) for the whole merge. When the new range is only some hundreds
+ * of ulps wide, ATen's linspace can step backwards and the edges are not sorted; then each mid-point
+ * takes ATen's binary search, whose answer on such edges differs from a linear scan. Empty old bins
+ * add +0 sixteen times, which changes nothing, so they are skipped.
  */
 function upscaleInto(hist: usize, bins: i32, oldMin: f32, oldMax: f32, newMin: f32, newMax: f32, edges: usize, out: usize): void {
   const fine = bins * UPSAMPLE_RATE;
