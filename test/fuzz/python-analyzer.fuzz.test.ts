@@ -7,7 +7,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as fc from "fast-check";
-import { performance } from "node:perf_hooks";
 import { loadPythonAnalyzer } from "../../core/src/node/python-wasm";
 import type { PythonAnalyzer } from "../../core/src/python/index";
 import { sharedPath } from "../helpers/shared";
@@ -20,8 +19,11 @@ const CORPUS = fs
   .map((f) => fs.readFileSync(sharedPath("corpus-dev", f), "utf8"));
 const CORPUS_LINES = CORPUS.flatMap((t) => t.split("\n"));
 
-/** Seconds one document may take through parse + analyze + hover + symbols (generous: CI shares 2 cores). */
-const PER_DOCUMENT_MS = 10_000;
+/**
+ * CPU milliseconds one document may take through parse + analyze + hover + symbols. CPU time, not wall
+ * time, so a machine shared with other jobs does not fail the bound.
+ */
+const PER_DOCUMENT_CPU_MS = 10_000;
 
 let analyzer: PythonAnalyzer;
 async function getAnalyzer(): Promise<PythonAnalyzer> {
@@ -31,7 +33,7 @@ async function getAnalyzer(): Promise<PythonAnalyzer> {
 
 /** Every entry point on one text; throws (with the text's size in the message) on any exception or overrun. */
 function exercise(a: PythonAnalyzer, text: string): void {
-  const t0 = performance.now();
+  const t0 = process.cpuUsage();
   const doc = a.parse(text);
   try {
     const findings = a.analyze(doc);
@@ -45,8 +47,9 @@ function exercise(a: PythonAnalyzer, text: string): void {
   } finally {
     doc.dispose?.();
   }
-  const ms = performance.now() - t0;
-  assert.ok(ms < PER_DOCUMENT_MS, `a ${text.length}-character document took ${Math.round(ms)} ms`);
+  const used = process.cpuUsage(t0);
+  const ms = (used.user + used.system) / 1000;
+  assert.ok(ms < PER_DOCUMENT_CPU_MS, `a ${text.length}-character document took ${Math.round(ms)} ms of CPU`);
 }
 
 const pythonish = fc.oneof(
@@ -108,9 +111,8 @@ function positionAt(text: string, offset: number): { line: number; character: nu
  * (as a `todo` test: it reports, it does not fail the run); once fixed it passes and the entry goes.
  */
 const KNOWN_OPEN: Record<string, string> = {
-  "a 60 KB attribute chain (crashers/python-deep-attribute-chain.py)":
-    "RangeError: Maximum call stack size exceeded in dottedName (core/src/python/syntax.ts:207), recursive per attribute",
-  "a 1 MB attribute chain": "RangeError: Maximum call stack size exceeded in dottedName (core/src/python/syntax.ts:207)",
+  // Empty: the one crash found here (attribute chains of 20,000 overflowing the stack in dottedName,
+  // crashers/python-deep-attribute-chain.py) was fixed by the analyzer's owner in b381237.
 };
 
 const PATHOLOGICAL: [string, () => string][] = [
