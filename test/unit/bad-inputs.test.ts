@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { onnx } from "onnx-proto";
 import { zipSync } from "fflate";
 import { main } from "../../core/cli/main";
@@ -200,6 +201,23 @@ test("lint: a missing path", async () => {
 test("verify-golden: not an array of cases", async () => {
   fs.writeFileSync(at("cases.json"), '{"op": "quantize_per_tensor"}');
   await check(["verify-golden", "cases.json"], `${at("cases.json")}: expected a JSON array of case objects`);
+});
+
+test("the WASM memory cap: one line naming the cap, exit 2, no output file (a separate process: the cap is per process)", () => {
+  const big = buildModel({ inputs: { x: ["N", 1024] }, initializers: [float32Tensor("w1024", [1024, 1024], r.floats(1 << 20))], nodes: [{ op: "MatMul", inputs: ["x", "w1024"], outputs: ["y"] }], outputs: ["y"] });
+  fs.writeFileSync(at("big.onnx"), writeModel(big));
+  fs.writeFileSync(at("big.npy"), writeNpy({ shape: [64, 1024], data: r.floats(64 * 1024) }));
+  const p = spawnSync(process.execPath, [path.join(repoRoot, "bin/quantscope.js"), "quantize", "big.onnx", "--calib", "big.npy", "--backend", "x86", "--out", "out/big.onnx"], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, QUANTSCOPE_MEMORY_CAP_MIB: "4" },
+    timeout: 120_000,
+  });
+  assert.deepEqual(
+    { code: p.status, stdout: p.stdout, stderr: p.stderr },
+    { code: 2, stdout: "", stderr: "quantscope: error: the WASM core ran out of memory at its cap of 4 MiB (raise it with the QUANTSCOPE_MEMORY_CAP_MIB environment variable)\n" },
+  );
+  assert.deepEqual(fs.readdirSync(outDir), []);
 });
 
 // Open (routed to the CLI owner): JSON.parse's message quotes the source text, newlines included, so the
