@@ -2,7 +2,7 @@
 // pickers), ask the server to run the job with progress and cancel, then show the report (extension host).
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { ModelJobParams, ModelJobResult } from "../../../server/src/handlers/commands";
+import type { ModelJobParams, ModelJobResult, ServerCommandId } from "../../../server/src/handlers/commands";
 import { readSettings, type Engine } from "../settings";
 import { describeJobError, JobCancelled, runServerJob } from "../server-jobs";
 import type { LastRun } from "../status-bar";
@@ -11,7 +11,7 @@ import { pickBackend, pickCalibrationData, pickEvaluation, pickModel } from "./p
 
 export type JobKind = LastRun["kind"];
 
-const SERVER_COMMAND: Record<JobKind, string> = {
+const SERVER_COMMAND: Record<JobKind, ServerCommandId> = {
   Calibrate: "quantscope.server.calibrate",
   Quantize: "quantscope.server.quantize",
   Compare: "quantscope.server.compare",

@@ -487,13 +487,17 @@ export function abortSignalFor(token: CancellationToken): AbortSignal {
   return controller.signal;
 }
 
-/** Maps failures to LSP errors: the user's mistakes keep their one-line message; cancels become RequestCancelled. */
-function toResponseError(command: string, e: unknown): ResponseError<void> {
+/**
+ * Maps failures to LSP errors: the user's mistakes keep their one-line message; cancels become
+ * RequestCancelled; anything else is a bug, whose stack goes to `logError` (the output channel), not the user.
+ */
+function toResponseError(command: string, e: unknown, logError: (message: string) => void): ResponseError<void> {
   if (e instanceof ResponseError) return e;
   if (e instanceof CancelledError) return new ResponseError(LSPErrorCodes.RequestCancelled, `${command}: cancelled`);
   if (e instanceof InputError) return new ResponseError(ErrorCodes.InvalidParams, e.message);
-  const why = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  return new ResponseError(ErrorCodes.InternalError, `${command} failed: ${why}`);
+  logError(`${command} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+  return new ResponseError(ErrorCodes.InternalError, `${command} failed: ${why} (details in the QuantScope output)`);
 }
 
 /** The command ids to announce in the server's executeCommandProvider capability. */
@@ -508,7 +512,7 @@ export function registerCommandHandlers(connection: Connection): void {
     try {
       return await handler(params, token, progress);
     } catch (e) {
-      throw toResponseError(params.command, e);
+      throw toResponseError(params.command, e, (m) => connection.console.error(m));
     } finally {
       progress.done();
     }
