@@ -14,8 +14,5 @@ if [ ! -x "$node24" ] || [ ! -f "$vsce" ]; then
 fi
 version="$(node -p "require('./package.json').version")"
 out="quantscope-$version.vsix"
-license_flag=()
-# Until the repository has a LICENSE file (package.json "files" lists it), package without one.
-[ -f LICENSE ] || license_flag=(--skip-license --allow-unused-files-pattern)
-PATH="$(dirname "$node24"):$PATH" "$node24" "$vsce" package --no-dependencies --allow-missing-repository --no-rewrite-relative-links "${license_flag[@]}" -o "$out"
+PATH="$(dirname "$node24"):$PATH" "$node24" "$vsce" package --no-dependencies --allow-missing-repository --no-rewrite-relative-links -o "$out"
 echo "package: $out $(du -h "$out" | cut -f1) ($(unzip -l "$out" | tail -1 | awk '{print $2}') files, $(unzip -l "$out" | tail -1 | awk '{printf "%.1f MB", $1/1048576}') unpacked)"
