@@ -36,7 +36,7 @@ function checkRequired(value: unknown, schema: Schema, root: Schema, where: stri
 
 test("compare --json --html --report --target-drop: report on stdout and in files, schema fields present", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qs-compare-"));
-  const r = cli([...BASE, "--labels", path.join(example, "test_y.npy"), "--json", "--html", "r.html", "--report", "r.json", "--target-drop", "0.5"], dir);
+  const r = cli([...BASE, "--labels", path.join(example, "test_y.npy"), "--json", "--html", "r.html", "--report", "r.json", "--target-drop", "0.5", "--what-if", "/fc/Gemm:float", "--what-if", "/conv1/Conv:observer=minmax,per-tensor"], dir);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "r.json"), "utf8")), report);
@@ -49,6 +49,14 @@ test("compare --json --html --report --target-drop: report on stdout and in file
   }
   assert.ok(report.sensitivity.ranking.length >= 1);
   assert.equal(report.sensitivity.suggestion.target_drop_points, 0.5);
+  assert.deepEqual(
+    report.what_if.map((w: { node: string; change: unknown }) => [w.node, w.change]),
+    [
+      ["/fc/Gemm", { float: true }],
+      ["/conv1/Conv", { observer: "minmax", per_channel: false }],
+    ],
+  );
+  for (const w of report.what_if) assert.ok(w.result.agreement > 0.9 && typeof w.result.accuracy === "number");
   const schema = JSON.parse(fs.readFileSync(path.join(repoRoot, "docs/numeric-report.schema.json"), "utf8")) as Schema;
   checkRequired(report, schema, schema, "report");
   const html = fs.readFileSync(path.join(dir, "r.html"), "utf8");
@@ -68,6 +76,8 @@ for (const [name, extra, mentions] of [
   ["a bad --target-drop", ["--target-drop", "lots"], /--target-drop must be a non-negative number of points, got 'lots'/],
   ["float labels", ["--labels", path.join(example, "calib.npy")], /calib\.npy: labels must be integers, got float32/],
   ["a missing data file", ["--data", "nope.npy"], /nope\.npy: cannot read: no such file/],
+  ["a what-if without a change", ["--what-if", "/fc/Gemm"], /--what-if '\/fc\/Gemm': expected NODE:float/],
+  ["a what-if on an unknown layer", ["--what-if", "/nope:float"], /'\/nope' is not an int8 layer of the model/],
 ] as const) {
   test(`compare rejects ${name} with one line and exit 2`, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qs-compare-"));

@@ -46,6 +46,7 @@ test("the HTML report renders its charts in headless Chromium without errors or 
     labels: testLabels,
     sensitivity: true,
     targetDropPoints: 0.5,
+    whatIf: [{ node: "/pw/Conv", float: true }],
   });
   const html = renderNumericHtml(report, readReportViewBundle());
   const outDir = path.join(repoRoot, "test-results", "numeric-report");
@@ -97,7 +98,8 @@ test("the HTML report renders its charts in headless Chromium without errors or 
     const rows = await page.$$eval("#sqnr table tbody tr", (trs) => trs.map((tr) => tr.textContent ?? ""));
     assert.equal(rows.length, report.layers.length);
     assert.match(rows[0], /\/conv1\/Conv/);
-    assert.match(await page.textContent("#suggestion") ?? "", /target 0\.5/);
+    assert.match((await page.textContent("#suggestion")) ?? "", /target 0\.5/);
+    assert.deepEqual(await page.$$eval("#what-if table tbody tr td:first-child", (tds) => tds.map((td) => td.textContent)), ["/pw/Conv"]);
 
     await page.screenshot({ path: path.join(outDir, "dwcnn-x86.png"), fullPage: true });
     assert.deepEqual(errors.filter((e) => !e.startsWith("warning:")), [], "no console errors");

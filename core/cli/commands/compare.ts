@@ -7,6 +7,8 @@ import type { Command } from "../command";
 import { stringOpt } from "../command";
 import { UsageError } from "../../src/errors";
 import { compareModels } from "../../src/numeric/compare-models";
+import type { WhatIfChange } from "../../src/numeric/what-if";
+import { OBSERVER_KINDS } from "../../src/qconfig/types";
 import { createKernelThreadPool } from "../../src/node/kernel-threads";
 import { loadCore } from "../../src/node/load-core";
 import { readReportViewBundle } from "../../src/node/report-view";
@@ -32,6 +34,28 @@ import {
   threadsOpt,
 } from "./pipeline-args";
 
+/**
+ * One --what-if scenario: NODE:float, NODE:per-channel, NODE:per-tensor or NODE:observer=KIND, comma-separated
+ * options for the same layer (e.g. "/conv2/Conv:observer=minmax,per-tensor").
+ */
+export function parseWhatIf(spec: string): WhatIfChange {
+  const at = spec.lastIndexOf(":");
+  const node = at > 0 ? spec.slice(0, at) : "";
+  const options = at > 0 ? spec.slice(at + 1).split(",").filter(Boolean) : [];
+  if (!node || options.length === 0) throw new UsageError(`--what-if '${spec}': expected NODE:float, NODE:per-channel, NODE:per-tensor or NODE:observer=KIND`);
+  const change: WhatIfChange = { node };
+  for (const o of options) {
+    if (o === "float") change.float = true;
+    else if (o === "per-channel" || o === "per-tensor") change.perChannel = o === "per-channel";
+    else if (o.startsWith("observer=")) {
+      const kind = o.slice("observer=".length);
+      if (!(OBSERVER_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--what-if '${spec}': unknown observer '${kind}' (one of ${OBSERVER_KINDS.join(", ")})`);
+      change.observer = kind as WhatIfChange["observer"];
+    } else throw new UsageError(`--what-if '${spec}': unknown option '${o}' (float, per-channel, per-tensor, observer=KIND)`);
+  }
+  return change;
+}
+
 function db(v: number | null | undefined): string {
   if (v === undefined) return "-";
   return v === null ? "exact" : v.toFixed(2);
@@ -51,10 +75,17 @@ function textReport(r: NumericReport): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) lines.push(row.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd());
   for (const l of r.layers) {
-    if (l.observed) lines.push(`${l.node} before its fused ReLU (${l.observed.tensor}): propagated ${db(l.observed.activation_sqnr_db)} dB, shadow ${db(l.observed.shadow_sqnr_db)} dB`);
+    if (!l.observed) continue;
+    const shadow = l.activation.shadow ? `, shadow ${db(l.observed.shadow_sqnr_db)} dB` : "";
+    lines.push(`${l.node} before its fused ReLU (${l.observed.tensor}): propagated ${db(l.observed.activation_sqnr_db)} dB${shadow}`);
   }
   const worst = [...r.calibration_stats].sort((a, b) => b.clipped_fraction - a.clipped_fraction)[0];
   if (worst && worst.clipped_fraction > 0) lines.push(`most clipped activation: ${worst.tensor} (${(worst.clipped_fraction * 100).toFixed(3)}% of calibration values outside [${worst.clip_min.toPrecision(4)}, ${worst.clip_max.toPrecision(4)}])`);
+  for (const w of r.what_if ?? []) {
+    const what = Object.entries(w.change).map(([k, v]) => (v === true ? k : `${k}=${String(v)}`)).join(", ");
+    const acc = w.result.accuracy !== undefined ? `, accuracy ${formatPct(w.result.accuracy)}` : "";
+    lines.push(`what if ${w.node} ${what}: output SQNR ${db(w.result.output_sqnr_db)} dB, drop ${w.result.drop_points.toFixed(2)} points${acc}`);
+  }
   const s = r.sensitivity;
   if (s) {
     lines.push(`sensitivity (${s.metric}), most sensitive first: ${s.ranking.join(", ")}`);
@@ -76,6 +107,7 @@ export const compareCommand: Command = {
   summary: "compare a float model with its int8 version layer by layer (SQNR, sensitivity, calibration statistics)",
   usage: `Usage: quantscope compare FLOAT.onnx --backend B --calib DATA --data X.npy [--labels Y.npy]
          [--html OUT.html] [--report OUT.json] [--sensitivity] [--target-drop P] [--no-shadow]
+         [--what-if NODE:float|per-channel|per-tensor|observer=KIND ...]
          [--batch-size N] [--qconfig FILE] [--threads T] [--json]
 
 Calibrates on DATA with backend B's qconfig (and FILE's overrides), converts, and compares the int8 model
@@ -84,7 +116,9 @@ activation SQNR propagated through the int8 model and shadowed (each int8 layer 
 input), and per observed tensor the calibration statistics (histogram, clipping range, share clipped, grid
 used). --sensitivity measures each layer alone in int8 and alone in float (accuracy with --labels, else
 top-1 agreement with the float model) and ranks them; --target-drop P also suggests the fewest layers to
-keep in float for a drop of at most P points (exit 1 when no set meets it). --json prints the report
+keep in float for a drop of at most P points (exit 1 when no set meets it). Each --what-if re-calibrates
+one layer changed (kept in float, per-channel/per-tensor weights, another activation observer) from cached
+float activations and reports the result next to the unchanged model's. --json prints the report
 (docs/numeric-report.md); --html writes a self-contained HTML report.`,
   options: {
     calib: { type: "string" },
@@ -96,6 +130,7 @@ keep in float for a drop of at most P points (exit 1 when no set meets it). --js
     sensitivity: { type: "boolean" },
     "target-drop": { type: "string" },
     "no-shadow": { type: "boolean" },
+    "what-if": { type: "string", multiple: true },
     ...BATCH_OPTION,
     ...QCONFIG_OPTION,
     ...THREADS_OPTION,
@@ -116,6 +151,8 @@ keep in float for a drop of at most P points (exit 1 when no set meets it). --js
       }
     }
     const sensitivity = args.values.sensitivity === true || targetDropPoints !== undefined;
+    const whatIfSpecs = args.values["what-if"];
+    const whatIf = (Array.isArray(whatIfSpecs) ? whatIfSpecs : []).map(parseWhatIf);
     const htmlFile = stringOpt(args, "html");
     const reportFile = stringOpt(args, "report");
     const batchSize = batchSizeOpt(args);
@@ -147,6 +184,7 @@ keep in float for a drop of at most P points (exit 1 when no set meets it). --js
         shadow: args.values["no-shadow"] !== true,
         sensitivity,
         targetDropPoints,
+        whatIf,
         pool,
         signal: ctx.signal,
         onProgress: progress.onProgress,

@@ -26,7 +26,7 @@ import { compareActivations, type RunHooks } from "./compare-activations";
 import { compareWeights } from "./compare-weights";
 import { finiteOrNull, type ErrorMetrics } from "./metrics";
 import { analyzeSensitivity, candidateLayers } from "./sensitivity";
-import { scoreOutput, type LayerNodes, type VariantContext, type VariantResult } from "./what-if";
+import { scoreOutput, whatIf, type LayerNodes, type VariantContext, type VariantResult, type WhatIfChange } from "./what-if";
 
 export interface CompareRequest {
   model: Uint8Array | Model;
@@ -48,7 +48,9 @@ export interface CompareRequest {
   targetDropPoints?: number;
   /** Bins per histogram in the report (default 128; the statistics use 2048). */
   histogramBins?: number;
-  /** Keep the cached activations for what-if runs (implied by sensitivity). */
+  /** What-if scenarios to measure, one layer change each (implies keeping the activation cache). */
+  whatIf?: readonly WhatIfChange[];
+  /** Keep the cached activations for what-if runs (implied by sensitivity and whatIf). */
   keepSession?: boolean;
   pool?: KernelThreadPool;
   signal?: AbortSignal;
@@ -83,7 +85,7 @@ export async function compareModels(core: WasmCore, req: CompareRequest): Promis
   const samples = [...x.values()][0].shape[0];
   if (req.labels && req.labels.length !== samples) throw new InputError(`${req.labels.length} labels for ${samples} samples`, req.xName);
   if (req.targetDropPoints !== undefined && !(req.targetDropPoints >= 0)) throw new InputError(`the target drop must be a non-negative number of points, got ${req.targetDropPoints}`);
-  const keep = req.keepSession || req.sensitivity;
+  const keep = req.keepSession || req.sensitivity || (req.whatIf?.length ?? 0) > 0;
   const progress = (phase: "calibrate" | "evaluate-float" | "evaluate-int8" | "convert") => (done: number, total: number, message: string) =>
     req.onProgress?.({ phase, done, total, message });
 
@@ -133,6 +135,20 @@ export async function compareModels(core: WasmCore, req: CompareRequest): Promis
     ? await analyzeSensitivity(context, quantized, { targetDropPoints: req.targetDropPoints, onProgress: progress("evaluate-int8") })
     : undefined;
   if (sensitivity) lap("sensitivity_ms");
+  const whatIfResults: NonNullable<NumericReport["what_if"]> = [];
+  for (const change of req.whatIf ?? []) {
+    const result = await whatIf(context, layersOf, [change]);
+    whatIfResults.push({
+      node: change.node,
+      change: {
+        ...(change.observer !== undefined ? { observer: change.observer } : {}),
+        ...(change.perChannel !== undefined ? { per_channel: change.perChannel } : {}),
+        ...(change.float ? { float: true } : {}),
+      },
+      result: toNumericVariant(result),
+    });
+  }
+  if (whatIfResults.length) lap("what_if_ms");
 
   const weightOf = new Map(weights.map((w) => [w.node, w]));
   const byTensor = new Map(activations.comparisons.map((c) => [`${c.kind}:${c.tensor}`, c]));
@@ -199,6 +215,7 @@ export async function compareModels(core: WasmCore, req: CompareRequest): Promis
           },
         }
       : {}),
+    ...(whatIfResults.length ? { what_if: whatIfResults } : {}),
     timing_ms: timing,
   };
   return { report, quantized, ...(keep ? { session: { context, layers: layersOf } } : {}) };

@@ -131,5 +131,11 @@ export interface NumericReport {
       met: boolean;
     };
   };
+  /** What-if scenarios: one layer changed each, re-calibrated from the cached float activations. */
+  what_if?: {
+    node: string;
+    change: { observer?: string; per_channel?: boolean; float?: boolean };
+    result: NumericVariant;
+  }[];
   timing_ms?: Record<string, number>;
 }

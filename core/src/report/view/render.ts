@@ -46,7 +46,7 @@ function layerTable(r: NumericReport): HTMLElement {
     db(l.weight ? l.weight_sqnr_db : undefined),
     db(l.activation_sqnr_db),
     l.activation.shadow ? db(l.shadow_sqnr_db) : "–",
-    l.observed ? `${db(l.observed.activation_sqnr_db)} / ${db(l.observed.shadow_sqnr_db)} at ${l.observed.tensor}` : "",
+    l.observed ? `${db(l.observed.activation_sqnr_db)} / ${l.activation.shadow ? db(l.observed.shadow_sqnr_db) : "–"} at ${l.observed.tensor}` : "",
     l.weight ? `${formatNumber(l.weight.metrics.mse)} / ${formatNumber(l.weight.metrics.max_abs_error)} / ${l.weight.metrics.cosine.toFixed(6)}` : "–",
     perChannelSummary(l),
     l.sensitivity ? String(l.sensitivity.rank) : "",
@@ -112,6 +112,27 @@ export function renderNumericReport(root: HTMLElement, report: NumericReport, th
       ),
     );
     charts.push(sensitivityChart(sc.canvas, view.ranked, theme, view.sensitivityUnit));
+  }
+
+  if (report.what_if?.length) {
+    const rows = report.what_if.map((w) => [
+      w.node,
+      Object.entries(w.change)
+        .map(([k, v]) => (v === true ? k : `${k} = ${String(v)}`))
+        .join(", "),
+      db(w.result.output_sqnr_db),
+      w.result.accuracy !== undefined ? formatPercent(w.result.accuracy) : "–",
+      formatPercent(w.result.agreement),
+      w.result.drop_points.toFixed(2),
+    ]);
+    root.append(
+      section(
+        "what-if",
+        "What-if",
+        el("p", { class: "muted" }, `One layer changed each, re-calibrated from the cached float activations. Unchanged: output SQNR ${db(report.result.output_sqnr_db)}, drop ${report.result.drop_points.toFixed(2)} points.`),
+        table(["Layer", "Change", "Output SQNR", "Accuracy", "Top-1 agreement", "Drop (points)"], rows, new Set([2, 3, 4, 5])),
+      ),
+    );
   }
 
   const rc = chartBox("ranges-chart", Math.max(160, 30 * view.activations.length + 60), "Observed range and int8 clipping range per activation");
