@@ -9,9 +9,12 @@
 //     avg_pool2d:      nearbyint((float)(sum - size * zp) * m + zp), m = (float)(s_in / s_out / divisor)
 //     adaptive:        nearbyint((float)sum * kr), kr = ((1.0f / kD) / kH) / kW in f32 (raw bytes)
 //     mean over (H,W): nearbyint((float)sum / N)
-// - x86 / fbgemm / onednn when a 4-D tensor is also channels-last contiguous (C == 1 or
-//   H * W == 1; the host passes `channelsLast`), where PyTorch takes its NHWC kernels: zp + nearbyint((float)(sum - size * zp) * (1 / (1 / m)))
-//   (quantize_val with scale 1.0f / m); the AVX2 body of avg_pool2d multiplies by m directly.
+// - x86 / fbgemm / onednn when the PyTorch tensor is channels-last (every quantized conv output and
+//   what inherits its format, or a contiguous tensor with C == 1 or H * W == 1; the host passes
+//   `channelsLast`; our bytes stay NCHW), where PyTorch takes its NHWC kernels: zp + nearbyint((float)(sum - size * zp) * (1 / (1 / m)))
+//   (quantize_val with scale 1.0f / m); the vector body of avg_pool2d (whole vectors of channels,
+//   `vectorLanes`) multiplies by m directly. Rounding relative to zp differs from the NCHW formula
+//   on ties when zp is odd.
 // - qnnpack (average-pooling / global-average-pooling, fp32 requantization): zp +
 //   nearbyint((float)(sum - size * zp) * (s_in / (s_out * size))), padding taps count as the zero
 //   point and the divisor is always the kernel area (count_include_pad and divisor_override are
@@ -148,6 +151,7 @@ export function qavg_pool2d_u8(
   engine: i32,
   ceilMode: i32,
   channelsLast: i32,
+  vectorLanes: i32,
 ): void {
   const planes = N * C;
   const qnnpack = engine == ENGINE_QNNPACK && ceilMode == 0;
@@ -177,7 +181,8 @@ export function qavg_pool2d_u8(
           if (channelsLast != 0) {
             // _qavg_pool_nhwc_kernel: float ops on float scales.
             const m: f32 = <f32>inScale / <f32>outScale / <f32>divisor;
-            const useVector = H * W == 1 && c < C - (C % 8);
+            // do_avg_pool_nhwc_on_AVX_n covers whole vectors of channels (8 lanes on AVX2, 16 on AVX512).
+            const useVector = vectorLanes > 0 && c < C - (C % vectorLanes);
             const factor: f32 = useVector ? m : <f32>1.0 / (<f32>1.0 / m);
             q = clampU8(roundClampU8Signed(<f32>acc * factor) + zp);
           } else {
@@ -230,7 +235,7 @@ export function qadaptive_avg_pool2d_u8(
   if (engine == ENGINE_QNNPACK && !(oH == H && oW == W) && H % oH == 0 && W % oW == 0) {
     const kH = H / oH;
     const kW = W / oW;
-    qavg_pool2d_u8(src, dst, N, C, H, W, oH, oW, kH, kW, kH, kW, 0, 0, 0, 0, inScale, outScale, zp, engine, 0, channelsLast);
+    qavg_pool2d_u8(src, dst, N, C, H, W, oH, oW, kH, kW, kH, kW, 0, 0, 0, 0, inScale, outScale, zp, engine, 0, channelsLast, 0);
     return;
   }
   const planes = N * C;

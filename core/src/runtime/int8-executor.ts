@@ -32,6 +32,8 @@ interface Value {
   kind: "u8" | "f32";
   ptr: number;
   shape: number[];
+  /** int8 values: PyTorch would hold this tensor channels-last (the bytes here are NCHW regardless). */
+  channelsLast?: boolean;
 }
 
 type Step = () => void | Promise<void>;
@@ -269,6 +271,7 @@ export class Int8Executor {
       engine: this.model.plan.backend.engine,
       pool: this.options.pool,
       inputShapes: inputs.map((v) => v.shape),
+      inputChannelsLast: inputs.map((v) => v.channelsLast === true),
       inputPtr: (i) => inputs[i].ptr,
       outputPtr: () => outputPtr,
       allocate: (bytes) => {
@@ -283,12 +286,13 @@ export class Int8Executor {
       },
     };
     const compiled = op.compile(group, this.graph, ctx);
+    const channelsLast = compiled.channelsLast === true && compiled.outputShape.length === 4;
     if (compiled.aliasInput !== undefined) {
-      int8Values.set(group.output, { kind: "u8", ptr: inputs[compiled.aliasInput].ptr, shape: compiled.outputShape });
+      int8Values.set(group.output, { kind: "u8", ptr: inputs[compiled.aliasInput].ptr, shape: compiled.outputShape, channelsLast });
       return;
     }
     outputPtr = alloc(Math.max(1, count(compiled.outputShape)));
-    int8Values.set(group.output, { kind: "u8", ptr: outputPtr, shape: compiled.outputShape });
+    int8Values.set(group.output, { kind: "u8", ptr: outputPtr, shape: compiled.outputShape, channelsLast });
     plan.steps.push(compiled.step!(ctx));
   }
 

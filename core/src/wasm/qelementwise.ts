@@ -22,6 +22,11 @@ export interface QParams {
 export interface QTensorRef extends QParams {
   ptr: number;
   shape: readonly number[];
+  /**
+   * Whether the PyTorch tensor being reproduced is channels-last (as every quantized conv output is),
+   * although the bytes here are NCHW: pooling and cat then follow PyTorch's NHWC kernels. Default false.
+   */
+  channelsLast?: boolean;
 }
 
 /** A kernel cannot run with these arguments: PyTorch would reject them too (or we do not support them). */
@@ -85,11 +90,13 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Whether a contiguous NCHW tensor is also channels-last contiguous in PyTorch's eyes (4-D with
- * C == 1 or H * W == 1): PyTorch then picks its NHWC kernels, which round differently.
+ * Whether PyTorch sees `t` as channels-last contiguous, so that it picks its NHWC kernels, which round
+ * differently: a 4-D tensor flagged channels-last, or a contiguous NCHW one that is channels-last
+ * contiguous too (C == 1 or H * W == 1).
  */
-function channelsLastToo(shape: readonly number[]): boolean {
-  return shape.length === 4 && (shape[1] === 1 || shape[2] * shape[3] === 1);
+function channelsLastToo(t: { shape: readonly number[]; channelsLast?: boolean }): boolean {
+  const shape = t.shape;
+  return shape.length === 4 && (t.channelsLast === true || shape[1] === 1 || shape[2] * shape[3] === 1);
 }
 
 /** [N, C, H, W] of a 4-D (or 3-D, N = 1) tensor. */
@@ -440,7 +447,7 @@ export class QuantizedElementwiseKernels {
     this.x.qavg_pool2d_u8(
       x.ptr, out, g.N, g.C, g.H, g.W, g.oH, g.oW, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW,
       (o.countIncludePad ?? true) ? 1 : 0, divisor, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine], (o.ceilMode ?? false) ? 1 : 0,
-      channelsLastToo(x.shape) ? 1 : 0,
+      channelsLastToo(x) ? 1 : 0, this.vectorBytes / 4,
     );
     return g.outShape;
   }
@@ -451,7 +458,7 @@ export class QuantizedElementwiseKernels {
     const [oH, oW] = outputSize;
     if (!(Number.isInteger(oH) && Number.isInteger(oW) && oH > 0 && oW > 0)) fail(`adaptive_avg_pool2d: bad output size ${oH}x${oW}`);
     if (H < 1 || W < 1) fail(`adaptive_avg_pool2d: empty spatial input ${H}x${W}`);
-    this.x.qadaptive_avg_pool2d_u8(x.ptr, out, N, C, H, W, oH, oW, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine], channelsLastToo(x.shape) ? 1 : 0);
+    this.x.qadaptive_avg_pool2d_u8(x.ptr, out, N, C, H, W, oH, oW, x.scale, x.scale, x.zeroPoint, ENGINE_ID[engine], channelsLastToo(x) ? 1 : 0);
     return withSpatial(x.shape, oH, oW);
   }
 
@@ -489,14 +496,15 @@ export class QuantizedElementwiseKernels {
     for (let j = d + 1; j < rank; j++) inner *= outShape[j];
     const rowOut = outShape[d] * inner;
     // PyTorch's NHWC kernel: dim 1 of 4-D inputs that are all channels-last contiguous too.
-    const nhwc = d === 1 && rank === 4 && inputs.every((t) => channelsLastToo(t.shape));
+    const nhwc = d === 1 && rank === 4 && inputs.every((t) => channelsLastToo(t));
     let offset = 0;
     for (const t of inputs) {
       const block = t.shape[d] * inner;
       if (nhwc && !relu && t.scale === outQ.scale && t.zeroPoint === outQ.zeroPoint) {
         for (let o = 0; o < outer; o++) this.core.u8(out + o * rowOut + offset, block).set(this.core.u8(t.ptr + o * block, block));
       } else {
-        const vecEnd = nhwc && inner === 1 ? catVectorChannels(block, this.vectorBytes) : 0;
+        // NCHW bytes: channel c of this input is bytes [c * inner, (c + 1) * inner) of each block.
+        const vecEnd = nhwc ? catVectorChannels(t.shape[d], this.vectorBytes) * inner : 0;
         this.x.qcat_part_u8(
           t.ptr, out, outer, block, rowOut, offset, t.scale, t.zeroPoint, outQ.scale, outQ.zeroPoint, relu ? 1 : 0, vecEnd, this.scratch,
         );
@@ -539,7 +547,7 @@ export class QuantizedElementwiseKernels {
       oW = Math.floor(W * fW);
     }
     if (!(Number.isInteger(oH) && Number.isInteger(oW) && oH > 0 && oW > 0)) fail(`upsample_nearest2d: bad output size ${oH}x${oW}`);
-    this.x.qupsample_nearest2d_u8(x.ptr, out, N * C, C, H, W, oH, oW, fH, fW, channelsLastToo(x.shape) ? 1 : 0);
+    this.x.qupsample_nearest2d_u8(x.ptr, out, N * C, C, H, W, oH, oW, fH, fW, channelsLastToo(x) ? 1 : 0);
     return withSpatial(x.shape, oH, oW);
   }
 

@@ -13,7 +13,7 @@ function kernels(ctx: Int8CompileContext): QuantizedElementwiseKernels {
 
 function inputRef(group: ConvertedGroup, ctx: Int8CompileContext, i: number): QTensorRef {
   const q = group.inputQParams[i];
-  return { ptr: ctx.inputPtr(i), shape: ctx.inputShapes[i], scale: q.scale, zeroPoint: q.zeroPoint };
+  return { ptr: ctx.inputPtr(i), shape: ctx.inputShapes[i], scale: q.scale, zeroPoint: q.zeroPoint, channelsLast: ctx.inputChannelsLast[i] };
 }
 
 /** Wraps a kernel error (PyTorch would reject the op too) as a one-line InputError naming the node. */
@@ -26,10 +26,17 @@ function guarded(node: Node, fn: () => void): void {
   }
 }
 
-/** An op whose output has the first input's shape. */
-function sameShape(run: (k: QuantizedElementwiseKernels, group: ConvertedGroup, ctx: Int8CompileContext) => void): Int8Op["compile"] {
+/**
+ * An op whose output has the first input's shape and, unless `keepsFormat` says otherwise, its memory
+ * format (PyTorch allocates these outputs with the first input's suggest_memory_format()).
+ */
+function sameShape(
+  run: (k: QuantizedElementwiseKernels, group: ConvertedGroup, ctx: Int8CompileContext) => void,
+  keepsFormat: (ctx: Int8CompileContext) => boolean = () => true,
+): Int8Op["compile"] {
   return (group, _graph, ctx): CompiledInt8Op => ({
     outputShape: [...ctx.inputShapes[0]],
+    channelsLast: ctx.inputChannelsLast[0] && keepsFormat(ctx),
     step: (c) => {
       const k = kernels(c);
       return () => run(k, group, c);
@@ -111,7 +118,11 @@ const clipOp: Int8Op = {
     if ((node.inputs[1] && !lo) || (node.inputs[2] && !hi)) return "its bounds are computed at run time";
     return min === 0 && max === 6 ? undefined : `only Clip(0, 6) (ReLU6) has an int8 kernel, got Clip(${min}, ${max})`;
   },
-  compile: sameShape((k, g, c) => void k.relu6(inputRef(g, c, 0), c.outputPtr())),
+  // QNNPACK's relu6 writes a contiguous output (PyTorch 1.13); ATen's keeps the input's format.
+  compile: sameShape(
+    (k, g, c) => void k.relu6(inputRef(g, c, 0), c.outputPtr()),
+    (c) => c.engine !== "qnnpack",
+  ),
 };
 
 function poolOptions(node: Node) {
@@ -146,6 +157,7 @@ const maxPoolOp: Int8Op = {
     guarded(node, () => (outputShape = k0.pool2dOutputShape(probe, opts)));
     return {
       outputShape,
+      channelsLast: ctx.inputChannelsLast[0],
       step: (c) => () => void k0.maxPool2d(c.engine, inputRef(group, c, 0), opts, c.outputPtr()),
     };
   },
@@ -162,6 +174,7 @@ const avgPoolOp: Int8Op = {
     guarded(node, () => (outputShape = k0.pool2dOutputShape(probe, opts)));
     return {
       outputShape,
+      channelsLast: ctx.inputChannelsLast[0],
       step: (c) => () => void k0.avgPool2d(c.engine, inputRef(group, c, 0), opts, c.outputPtr()),
     };
   },
@@ -175,6 +188,7 @@ const globalAvgPoolOp: Int8Op = {
     if (shape.length !== 4) throw new InputError(`${describeNode(group.nodes[0])}: int8 GlobalAveragePool needs NCHW input, got [${shape.join(", ")}]`);
     return {
       outputShape: [shape[0], shape[1], 1, 1],
+      channelsLast: ctx.inputChannelsLast[0],
       step: (c) => {
         const k = kernels(c);
         return () => void k.adaptiveAvgPool2d(c.engine, inputRef(group, c, 0), [1, 1], c.outputPtr());
@@ -196,6 +210,8 @@ const concatOp: Int8Op = {
     outputShape[axis] = ctx.inputShapes.reduce((a, s) => a + s[axis], 0);
     return {
       outputShape,
+      // Channels-last when every input is (qcat_nhwc_kernel along dim 1, else at::cat's format rule).
+      channelsLast: ctx.inputChannelsLast.every((cl) => cl),
       step: (c) => {
         const k = kernels(c);
         return () =>

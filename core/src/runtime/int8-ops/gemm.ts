@@ -63,6 +63,8 @@ export const conv2dOp: Int8Op = {
     const q = requant(group);
     return {
       outputShape: [n, geometry.outChannels, oh, ow],
+      // fbgemm, oneDNN and QNNPACK all allocate the quantized conv output channels-last.
+      channelsLast: true,
       step: (c2) => {
         const input = c2.inputPtr(0);
         const output = c2.outputPtr();

@@ -17,7 +17,7 @@ export const flattenOp: Int8Op = {
 
 export const identityOp: Int8Op = {
   support: () => undefined,
-  compile: (_group, _graph, ctx): CompiledInt8Op => ({ outputShape: [...ctx.inputShapes[0]], aliasInput: 0 }),
+  compile: (_group, _graph, ctx): CompiledInt8Op => ({ outputShape: [...ctx.inputShapes[0]], aliasInput: 0, channelsLast: ctx.inputChannelsLast[0] }),
 };
 
 export const reshapeOp: Int8Op = {

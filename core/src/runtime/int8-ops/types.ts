@@ -16,6 +16,11 @@ export interface Int8CompileContext {
   readonly pool?: KernelThreadPool;
   /** Shapes of the group's activation inputs (group.inputs order). */
   readonly inputShapes: readonly (readonly number[])[];
+  /**
+   * Per input: whether PyTorch holds that tensor in channels-last memory format (see
+   * `CompiledInt8Op.channelsLast`). Our buffers are always NCHW; the flag only picks PyTorch's arithmetic.
+   */
+  readonly inputChannelsLast: readonly boolean[];
   /** Byte addresses of the uint8 inputs, valid when the step runs (fixed per compiled shape). */
   inputPtr(index: number): number;
   /** Byte address of the uint8 output (call inside the step factory, once the buffer exists). */
@@ -28,6 +33,13 @@ export interface Int8CompileContext {
 
 export interface CompiledInt8Op {
   outputShape: number[];
+  /**
+   * Whether PyTorch's output tensor is channels-last (4-D only). Quantized conv allocates its output
+   * channels-last on every engine, and most ops then keep their input's memory format; kernels that read
+   * a channels-last tensor (avg/adaptive pooling, cat) take PyTorch's NHWC code, which rounds differently.
+   * Default false (contiguous NCHW).
+   */
+  channelsLast?: boolean;
   /** When set, the output is the input buffer itself (flatten, reshape): no copy, no step. */
   aliasInput?: number;
   /** Builds the step once the output buffer exists. */
