@@ -15,7 +15,7 @@ import { InputError } from "../../core/src/errors";
 import { float32Tensor, makeNode } from "../../core/src/onnx/ir";
 import { HOST_EVALUATORS } from "../../core/src/onnx/fold";
 import { writeModel, writeModelWithExternalData } from "../../core/src/onnx/write";
-import { readModel } from "../../core/src/onnx/read";
+import { readModel, type ReadLimits } from "../../core/src/onnx/read";
 import { inferShapes } from "../../core/src/onnx/shape-inference";
 import { parseNpy, writeNpy } from "../../core/src/data/npy";
 import { parseNpz, writeNpz } from "../../core/src/data/npz";
@@ -271,4 +271,16 @@ test("the integer check on shapes and indices still accepts torch's INT64_MAX Sl
   const [y] = HOST_EVALUATORS.Slice(makeNode("Slice", ["x", "s", "e"], ["y"], { name: "slice" }), [x, starts, ends]);
   assert.deepEqual(y.dims, [1, 5]);
   assert.deepEqual(Array.from(y.data as Float32Array), [5, 6, 7, 8, 9]);
+});
+
+test("reader limits: node count, model bytes and declared dims, lowered through ReadOptions.limits", () => {
+  const read = (limits: Partial<ReadLimits>) => () => readModel(GOOD_BYTES, { file: "m.onnx", limits });
+  assert.throws(read({ maxNodes: 1 }), { name: "InputError", message: "m.onnx: the model has over 1 nodes, more than QuantScope reads" });
+  assert.throws(read({ maxModelBytes: 100 }), {
+    name: "InputError",
+    message: `m.onnx: the model is ${GOOD_BYTES.length} bytes, over the limit of 100; store the weights as external data`,
+  });
+  assert.throws(read({ maxDim: 3 }), { name: "InputError", message: "m.onnx: value 'x' declares dimension 4, which is not a valid size" });
+  assert.throws(read({ maxTensorElements: 11 }), { name: "InputError", message: "m.onnx: tensor 'w' has shape [3, 4] of 12 elements, over the limit of 11" });
+  assert.equal(read({ maxNodes: 2, maxTensorElements: 12, maxDim: 4 })().graph.nodes.length, 2, "at the limits it loads");
 });

@@ -51,7 +51,11 @@ export interface ReadOptions {
   readExternal?: ReadExternal;
   /** Skip the opset range check (e.g. to inspect a model before refusing it). Default false. */
   allowAnyOpset?: boolean;
+  /** Tighter limits than READ_LIMITS (a process that must stay small; tests). */
+  limits?: Partial<ReadLimits>;
 }
+
+export type ReadLimits = { -readonly [K in keyof typeof READ_LIMITS]: number };
 
 type Longish = number | { toNumber(): number; toString(): string } | null | undefined;
 
@@ -75,8 +79,9 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): Model {
 
 function readModelUnchecked(bytes: Uint8Array, options: ReadOptions): Model {
   if (bytes.length === 0) throw new InputError("the file is empty, not an ONNX model");
-  if (bytes.length > READ_LIMITS.maxModelBytes) {
-    throw new InputError(`the model is ${bytes.length} bytes, over the 2 GiB ONNX limit; store the weights as external data`);
+  const limits: ReadLimits = { ...READ_LIMITS, ...options.limits };
+  if (bytes.length > limits.maxModelBytes) {
+    throw new InputError(`the model is ${bytes.length} bytes, over the limit of ${limits.maxModelBytes}; store the weights as external data`);
   }
   let proto: onnx.ModelProto;
   try {
@@ -101,7 +106,7 @@ function readModelUnchecked(bytes: Uint8Array, options: ReadOptions): Model {
         `re-export with torch.onnx.export(..., opset_version=17)`,
     );
   }
-  const ctx: Ctx = { readExternal: options.readExternal, nodes: 0 };
+  const ctx: Ctx = { readExternal: options.readExternal, nodes: 0, limits };
   const graph = readGraph(proto.graph, ctx);
   validateGraph(graph);
   // ONNX requires node order to be topological, but some tools write unsorted graphs; passes rely on it.
@@ -125,6 +130,7 @@ interface Ctx {
   readExternal?: ReadExternal;
   /** Nodes read so far, over all graphs. */
   nodes: number;
+  limits: ReadLimits;
 }
 
 /**
@@ -141,14 +147,14 @@ function checkName(name: string, what: string): string {
 
 function readGraph(g: onnx.IGraphProto, ctx: Ctx): Graph {
   ctx.nodes += (g.node ?? []).length;
-  if (ctx.nodes > READ_LIMITS.maxNodes) {
-    throw new InputError(`the model has over ${READ_LIMITS.maxNodes} nodes, more than QuantScope reads`);
+  if (ctx.nodes > ctx.limits.maxNodes) {
+    throw new InputError(`the model has over ${ctx.limits.maxNodes} nodes, more than QuantScope reads`);
   }
   const graph = new Graph({
     name: g.name ?? "graph",
     docString: g.docString || undefined,
-    inputs: (g.input ?? []).map(readValueInfo),
-    outputs: (g.output ?? []).map(readValueInfo),
+    inputs: (g.input ?? []).map((v) => readValueInfo(v, ctx)),
+    outputs: (g.output ?? []).map((v) => readValueInfo(v, ctx)),
   });
   for (const t of g.initializer ?? []) {
     const tensor = readTensor(t, ctx, "initializer");
@@ -159,14 +165,14 @@ function readGraph(g: onnx.IGraphProto, ctx: Ctx): Graph {
     throw new InputError("sparse initializers are not supported; densify them before quantizing");
   }
   for (const v of g.valueInfo ?? []) {
-    const info = readValueInfo(v);
+    const info = readValueInfo(v, ctx);
     graph.valueInfo.set(info.name, info);
   }
   graph.nodes = (g.node ?? []).map((n) => readNode(n, ctx));
   return graph;
 }
 
-function readValueInfo(v: onnx.IValueInfoProto): ValueInfo {
+function readValueInfo(v: onnx.IValueInfoProto, ctx: Ctx): ValueInfo {
   const name = checkName(v.name ?? "", "value name");
   const info: ValueInfo = { name };
   if (v.docString) info.docString = v.docString;
@@ -179,7 +185,7 @@ function readValueInfo(v: onnx.IValueInfoProto): ValueInfo {
     const dtype = dtypeFromOnnx(tt.elemType ?? 0);
     if (dtype) {
       const type: TensorType = { dtype };
-      if (tt.shape) type.shape = (tt.shape.dim ?? []).map((d) => readDim(d, name));
+      if (tt.shape) type.shape = (tt.shape.dim ?? []).map((d) => readDim(d, name, ctx.limits.maxDim));
       info.type = type;
     } else if ((tt.elemType ?? 0) !== 0) {
       throw new InputError(`value '${name}' has element type ${onnxDtypeName(tt.elemType ?? 0)}, which is not supported`);
@@ -188,10 +194,10 @@ function readValueInfo(v: onnx.IValueInfoProto): ValueInfo {
   return info;
 }
 
-function readDim(d: onnx.TensorShapeProto.IDimension, value: string): Dim {
+function readDim(d: onnx.TensorShapeProto.IDimension, value: string, maxDim: number): Dim {
   if (d.dimValue !== null && d.dimValue !== undefined && (d as onnx.TensorShapeProto.Dimension).value === "dimValue") {
     const v = num(d.dimValue as Longish);
-    if (!Number.isSafeInteger(v) || v < 0 || v > READ_LIMITS.maxDim) {
+    if (!Number.isSafeInteger(v) || v < 0 || v > maxDim) {
       throw new InputError(`value '${value}' declares dimension ${d.dimValue?.toString()}, which is not a valid size`);
     }
     return v;
@@ -270,8 +276,9 @@ export function readTensor(t: onnx.ITensorProto, ctx: Ctx, where = "tensor"): Te
     throw new InputError(`${label} has invalid dims [${dims.join(", ")}]`);
   }
   const n = elementCount(dims);
-  if (n > READ_LIMITS.maxTensorElements) {
-    throw new InputError(`${label} has shape [${dims.join(", ")}] of ${n} elements, over the limit of ${READ_LIMITS.maxTensorElements}`);
+  const maxElements = ctx.limits.maxTensorElements;
+  if (n > maxElements) {
+    throw new InputError(`${label} has shape [${dims.join(", ")}] of ${n} elements, over the limit of ${maxElements}`);
   }
   let raw: Uint8Array | undefined;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
