@@ -3,11 +3,13 @@
 // ranking, what-if toggles, and the calibration ranges and histograms with their clipping bounds
 // (webview, browser; never imports vscode).
 import type { Chart } from "chart.js";
-import { histogramChart, rangesChart, sensitivityChart, sqnrChart } from "./charts";
-import { el, formatDb, formatNumber } from "./dom";
+// The charts, DOM helpers and theme are the HTML report's own components (core/src/report/view), so the
+// panel and `quantscope compare --html` draw a report the same way.
+import { histogramChart, rangesChart, sensitivityChart, sqnrChart } from "../../core/src/report/view/charts";
+import { el, formatDb, formatNumber, formatPercent } from "../../core/src/report/view/dom";
+import { currentTheme, onThemeChange, type ChartTheme } from "../../core/src/report/view/theme";
 import type { FromWebview, ToWebview, WhatIfAnswer } from "./protocol";
 import type { ActivationView, LayerView, PanelReport } from "./report-model";
-import { currentTheme, onThemeChange } from "./theme";
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -176,7 +178,7 @@ function showWhatIf(keep: string[], result: WhatIfAnswer | { error: string }): v
   whatIfResult.textContent = text;
 }
 
-function renderCalibration(r: PanelReport, theme: ReturnType<typeof currentTheme>, drawn: string[]): void {
+function renderCalibration(r: PanelReport, theme: ChartTheme, drawn: string[]): void {
   if (!r.activations.length) return;
   const { box, canvas } = chartBox(
     "ranges",
@@ -238,7 +240,7 @@ function renderCalibration(r: PanelReport, theme: ReturnType<typeof currentTheme
         el(
           "td",
           { class: "num" },
-          a.clippedFraction === undefined ? "–" : `${(a.clippedFraction * 100).toFixed(2)}%`,
+          formatPercent(a.clippedFraction),
         ),
       );
     body.append(row);
@@ -291,9 +293,14 @@ function render(): void {
       drawn.push("sqnr");
     }
 
+    // The report's own ranking when it has one (numeric reports rank by points regained), else by dB.
     const ranked = r.layers
-      .filter((l) => l.sensitivity !== undefined)
-      .sort((a, b) => (b.sensitivity ?? 0) - (a.sensitivity ?? 0));
+      .filter((l) => l.sensitivity !== undefined || l.sensitivityRank !== undefined)
+      .sort((a, b) =>
+        a.sensitivityRank !== undefined && b.sensitivityRank !== undefined
+          ? a.sensitivityRank - b.sensitivityRank
+          : (b.sensitivity ?? 0) - (a.sensitivity ?? 0),
+      );
     let sensitivityCanvas: HTMLCanvasElement | undefined;
     const sens: (Node | undefined)[] = [];
     if (ranked.length) {
@@ -314,7 +321,7 @@ function render(): void {
       ),
     );
     if (sensitivityCanvas) {
-      charts.push(sensitivityChart(sensitivityCanvas, ranked, theme));
+      charts.push(sensitivityChart(sensitivityCanvas, ranked, theme, r.sensitivityUnit));
       drawn.push("sensitivity");
     }
   }

@@ -4,58 +4,13 @@
 // calibration statistics (Calibrate, `quantscope calibrate --stats`). Browser and extension host; no DOM.
 import type { QuantizationReport } from "../../core/src/report/schema";
 import type { CalibrationStats } from "../../core/src/pipeline/pipeline";
+import type { ActivationView, Histogram, LayerSqnr, LayerView } from "../../core/src/report/view/model";
 
 export type ReportKind = "quantize" | "calibrate" | "compare";
 
-export interface Histogram {
-  /** Lower edge of the first bin and upper edge of the last one. */
-  lo: number;
-  hi: number;
-  counts: number[];
-}
-
-/** One observed activation: the range calibration saw and the range the int8 grid covers. */
-export interface ActivationView {
-  tensor: string;
-  /** The ONNX node producing it ("" for a graph input). */
-  producer: string;
-  observer: string;
-  min: number;
-  max: number;
-  scale: number;
-  zeroPoint: number;
-  /** Values outside [clipMin, clipMax] saturate in int8 (known when the report gives the integer range). */
-  clipMin?: number;
-  clipMax?: number;
-  /** Share of calibration values outside the clipping range, when the report estimates it. */
-  clippedFraction?: number;
-  histogram?: Histogram;
-}
-
-/** Signal-to-quantization-noise ratios in dB (higher is better). */
-export interface LayerSqnr {
-  weight?: number;
-  /** The int8 model's value at this layer against the float model's (earlier layers' errors included). */
-  propagated?: number;
-  /** This layer alone in int8, fed the float model's input. */
-  shadow?: number;
-}
-
-export interface LayerView {
-  /** The ONNX node the int8 op is rooted at. */
-  node: string;
-  /** Fused ONNX ops, e.g. "Conv+Relu". */
-  ops: string;
-  /** PyTorch's counterpart, e.g. nni.ConvReLU2d. */
-  torch: string;
-  output: string;
-  source?: { file: string; line: number };
-  sqnr?: LayerSqnr;
-  /** Output SQNR (dB) regained when only this layer stays float. */
-  sensitivity?: number;
-  /** Accuracy (or agreement) points regained when only this layer stays float. */
-  sensitivityPoints?: number;
-}
+// The chart and table shapes are the report view's (core/src/report/view/model.ts): the panel and the HTML
+// report draw the same data with the same components.
+export type { ActivationView, Histogram, LayerSqnr, LayerView } from "../../core/src/report/view/model";
 
 export interface ReportMetric {
   label: string;
@@ -72,6 +27,8 @@ export interface PanelReport {
   floatNodes: { node: string; op: string; reason: string }[];
   /** True when the report came with evaluation (accuracy and SQNR), so what-if runs make sense. */
   evaluated: boolean;
+  /** What a layer's sensitivity points measure (numeric reports), the sensitivity chart's axis. */
+  sensitivityUnit?: string;
 }
 
 export class ReportFormatError extends Error {}
@@ -218,6 +175,7 @@ function fromNumericReport(r: Json): PanelReport {
       const gain = v.sensitivity.gain_sqnr_db;
       view.sensitivity = gain === null ? Infinity : finite(gain, `${where}.sensitivity.gain_sqnr_db`);
       view.sensitivityPoints = finite(v.sensitivity.gain_points, `${where}.sensitivity.gain_points`);
+      if (v.sensitivity.rank !== undefined) view.sensitivityRank = finite(v.sensitivity.rank, `${where}.sensitivity.rank`);
     }
     return view;
   });
@@ -235,6 +193,7 @@ function fromNumericReport(r: Json): PanelReport {
       clipMin: finite(v.clip_min, `${where}.clip_min`),
       clipMax: finite(v.clip_max, `${where}.clip_max`),
       clippedFraction: typeof v.clipped_fraction === "number" ? v.clipped_fraction : undefined,
+      rangeUsed: typeof v.range_used === "number" ? v.range_used : undefined,
       histogram: optionalHistogram(v.histogram, where),
     };
   });
@@ -266,6 +225,7 @@ function fromNumericReport(r: Json): PanelReport {
     activations,
     floatNodes: Array.isArray(r.float_nodes) ? (r.float_nodes as { node: string; op: string; reason: string }[]) : [],
     evaluated: true,
+    sensitivityUnit: sens ? (sens.metric === "accuracy" ? "accuracy points regained in float" : "agreement points regained in float") : undefined,
   };
 }
 
