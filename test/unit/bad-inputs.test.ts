@@ -120,7 +120,11 @@ async function run(args: string[]): Promise<{ code: number; out: string[]; err: 
   return { code, out, err };
 }
 
+/** Every message checked below, as the docs table shows it (paths relative to the test folder). */
+const checked: string[] = [];
+
 async function check(args: string[], expected: string): Promise<void> {
+  checked.push(expected.split(`${dir}/`).join(""));
   const r = await run(args);
   assert.deepEqual({ code: r.code, err: r.err, out: r.out }, { code: 2, err: [`quantscope: error: ${expected}`], out: [] });
   assert.deepEqual(fs.readdirSync(outDir), [], "no output file, and no temp file left behind");
@@ -218,6 +222,22 @@ test("the WASM memory cap: one line naming the cap, exit 2, no output file (a se
     { code: 2, stdout: "", stderr: "quantscope: error: the WASM core ran out of memory at its cap of 4 MiB (raise it with the QUANTSCOPE_MEMORY_CAP_MIB environment variable)\n" },
   );
   assert.deepEqual(fs.readdirSync(outDir), []);
+  checked.push("the WASM core ran out of memory at its cap of 4 MiB (raise it with the QUANTSCOPE_MEMORY_CAP_MIB environment variable)");
+});
+
+test("docs/reliability.md: every row of the bad-input table is a message checked above", () => {
+  const doc = fs.readFileSync(path.join(repoRoot, "docs/reliability.md"), "utf8");
+  const table = doc.slice(doc.indexOf("## Bad-input table (CLI)"), doc.indexOf("\n## ", doc.indexOf("## Bad-input table (CLI)") + 5));
+  const rows = table.split("\n").filter((l) => /^\| [^-]/.test(l) && !l.startsWith("| Bad input"));
+  assert.ok(rows.length >= 40, `the table has ${rows.length} rows`);
+  const unmatched = rows.filter((row) => {
+    const message = /^\|[^|]*\| `(.*?)`/.exec(row)?.[1];
+    if (!message) return true;
+    // "…" in the table stands for a detail the test checks in full (offsets, the rest of a cycle).
+    const pattern = new RegExp(`^${message.split("…").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    return !checked.some((m) => pattern.test(m));
+  });
+  assert.deepEqual(unmatched, [], "rows without a test checking their message");
 });
 
 // Open (routed to the CLI owner): JSON.parse's message quotes the source text, newlines included, so the
