@@ -2,12 +2,13 @@
 // every case, 1 and 2 threads; prints one JSON line per (case, threads). Each package runs in its own
 // process: loaded together they share a backend registry and 'cpu' silently runs on WASM.
 // Usage: node --import tsx bench/kernels/ort.ts web|node [threads,...] [case name]
-import { CASES, measure, opsOf, pseudoRandomBytes } from "./cases";
+import { CASES, applyBenchPriority, measure, opsOf, pseudoRandomBytes } from "./cases";
 import { buildModel } from "./onnx-models";
 
 type Ort = typeof import("onnxruntime-common");
 
 async function main() {
+  applyBenchPriority();
   const flavour = process.argv[2];
   if (flavour !== "web" && flavour !== "node") throw new Error("usage: ort.ts web|node [threads]");
   const threadCounts = (process.argv[3] ?? "1,2").split(",").map(Number);
@@ -32,7 +33,15 @@ async function main() {
       const feeds = { [session.inputNames[0]]: new ort.Tensor("uint8", pseudoRandomBytes(n, 2), inputShape) };
       const m = await measure(opsOf(c), () => session.run(feeds));
       await session.release();
-      console.log(JSON.stringify({ case: c.name, threads: t, gops: m.gops, cpuGops: m.cpuGops }));
+      console.log(
+        JSON.stringify({
+          case: c.name,
+          threads: t,
+          gops: m.gops,
+          cpuGops: m.cpuGops,
+          busiestThreadGops: m.busiestThreadGops,
+        }),
+      );
     }
   }
 }

@@ -6,9 +6,10 @@ import { createKernelThreadPool } from "../../core/src/node/kernel-threads";
 import { PackedLinear } from "../../core/src/wasm/qlinear";
 import { PackedConv2d } from "../../core/src/wasm/qconv";
 import type { KernelThreadPool } from "../../core/src/wasm/thread-pool";
-import { CASES, measure, opsOf, pseudoRandomBytes, type Measured } from "./cases";
+import { CASES, applyBenchPriority, measure, opsOf, pseudoRandomBytes, type Measured } from "./cases";
 
 async function main() {
+  applyBenchPriority();
   const threadCounts = (process.argv[2] ?? "1,2").split(",").map(Number);
   const only = process.argv[3];
   const core = await loadCore();
@@ -64,7 +65,15 @@ async function main() {
         core.free(out);
         packed.dispose();
       }
-      console.log(JSON.stringify({ case: c.name, threads: t, gops: m.gops, cpuGops: m.cpuGops }));
+      console.log(
+        JSON.stringify({
+          case: c.name,
+          threads: t,
+          gops: m.gops,
+          cpuGops: m.cpuGops,
+          busiestThreadGops: m.busiestThreadGops,
+        }),
+      );
     }
   }
   for (const p of pools.values()) p?.close();
