@@ -64,7 +64,7 @@ function checkRange(args: Parameters<typeof describeRange>[0], expected: Partial
 test("describeRange: clipping range, clipped share (partial bins) and grid use", () => {
   const base = { tensor: "t", producer_node: "", role: "output" as const, observer: "minmax" };
   // 4 bins over [0, 4], one value per bin; grid [0, 255] * 0.01 covers [0, 2.55]: bins 3 and 4 are out, bin 3 by 45%.
-  checkRange({ ...base, min: 0, max: 4, scale: 0.01, zeroPoint: 0, quantMin: 0, quantMax: 255, bins: Float32Array.of(1, 1, 1, 1) }, {
+  checkRange({ ...base, min: 0, max: 4, scale: 0.01, zero_point: 0, quant_min: 0, quant_max: 255, bins: Float32Array.of(1, 1, 1, 1) }, {
     clip_min: 0,
     clip_max: 2.55,
     clipped_fraction: 1.45 / 4,
@@ -72,7 +72,7 @@ test("describeRange: clipping range, clipped share (partial bins) and grid use",
     int8_levels_used: 1,
   });
   // [−1, 1] on a 0..127 grid of scale 1/63 around 64: levels 1..127 used, half the levels of the full type.
-  checkRange({ ...base, min: -1, max: 1, scale: 1 / 63, zeroPoint: 64, quantMin: 0, quantMax: 127, bins: Float32Array.of(5, 5) }, {
+  checkRange({ ...base, min: -1, max: 1, scale: 1 / 63, zero_point: 64, quant_min: 0, quant_max: 127, bins: Float32Array.of(5, 5) }, {
     clipped_fraction: 0,
     range_used: 127 / 128,
     int8_levels_used: 127 / 256,

@@ -3,13 +3,13 @@
 // PyTorch's HistogramObserver algorithm (for a histogram observer, the observer's own histogram) and (2)
 // optionally every float activation of every batch, so what-if and sensitivity runs re-calibrate without
 // re-running the float model. One float run does it all.
-import { getBackend, type Engine } from "../backends";
+import { getBackend } from "../backends";
 import { throwIfCancelled } from "../errors";
 import type { Model } from "../onnx/ir";
 import { calibrate, type ActivationQParams, type CalibrationResult, type FloatTensor } from "../passes/calibrate";
 import { prepare, type QuantPlan } from "../passes/prepare";
-import { bindInputs, selectCalibrationSamples, DEFAULT_BATCH_SIZE } from "../pipeline/pipeline";
-import type { QConfigFile } from "../qconfig/types";
+import { bindInputs, calibratedTensor, selectCalibrationSamples, DEFAULT_BATCH_SIZE, type CalibrateRequest } from "../pipeline/pipeline";
+import type { CalibratedTensor, NumericCalibrationStat } from "../report/numeric-schema";
 import { FloatExecutor, type RunOptions, type TensorEvent } from "../runtime/float-executor";
 import { int8Support } from "../runtime/int8-ops";
 import type { WasmCore } from "../wasm/core";
@@ -17,34 +17,6 @@ import { createObserver, observerSpecFromResolved, type Observer } from "../wasm
 
 /** Bins of the statistics histograms (HistogramObserver's default). */
 export const STATS_BINS = 2048;
-
-/** What calibration saw of one tensor, next to the qparams its observer chose. */
-export interface TensorStatistics {
-  tensor: string;
-  producer_node: string;
-  role: "input" | "output";
-  /** The observer kind (histogram, minmax, ...). */
-  observer: string;
-  /** Smallest and largest value seen. */
-  min: number;
-  max: number;
-  scale: number;
-  zero_point: number;
-  /** The integer range the qparams target (0..127 with x86's reduce_range). */
-  quant_min: number;
-  quant_max: number;
-  /** The float range the int8 grid covers: values outside are clipped (saturate). */
-  clip_min: number;
-  clip_max: number;
-  /** Share of the calibration values outside [clip_min, clip_max] (from the 2048-bin histogram). */
-  clipped_fraction: number;
-  /** Share of the quant_min..quant_max levels the seen range [min, max] maps to (1: the whole grid is used). */
-  range_used: number;
-  /** Share of all 256 uint8 levels the seen range maps to (below range_used when reduce_range halves the grid). */
-  int8_levels_used: number;
-  /** Counts over [lo, hi] = [min, max] in equal bins. */
-  histogram: { lo: number; hi: number; counts: number[] };
-}
 
 /** Float activations of every calibration batch, replayed to observers instead of re-running the model. */
 export class ActivationCache {
@@ -91,18 +63,13 @@ export interface CalibrationWithStats {
   batchSize: number;
   /** The calibration samples (after the qconfig's numBatches/seed selection), by graph input. */
   data: Map<string, FloatTensor>;
-  statistics: TensorStatistics[];
+  statistics: NumericCalibrationStat[];
   cache?: ActivationCache;
 }
 
-export interface CalibrateWithStatsRequest {
+/** The pipeline's calibration request, on an already-read model, with a plain progress callback. */
+export interface CalibrateWithStatsRequest extends Omit<CalibrateRequest, "model" | "onProgress"> {
   model: Model;
-  modelName?: string;
-  backend: Engine;
-  calib: FloatTensor | ReadonlyMap<string, FloatTensor>;
-  calibName?: string;
-  qconfig?: QConfigFile;
-  batchSize?: number;
   /** Keep every float activation for later re-calibration (what-if, sensitivity). */
   cacheActivations?: boolean;
   signal?: AbortSignal;
@@ -184,41 +151,17 @@ export async function calibrateWithStatistics(core: WasmCore, req: CalibrateWith
   }
 }
 
-function statisticsOf(calibration: CalibrationResult, tensor: string, h: Observer): TensorStatistics {
+function statisticsOf(calibration: CalibrationResult, tensor: string, h: Observer): NumericCalibrationStat {
   const a = calibration.activations.get(tensor)!;
   const state = h.histogram!();
   const { quantMin, quantMax } = a.observer;
-  return describeRange({
-    tensor,
-    producer_node: a.producerNode,
-    role: a.role,
-    observer: a.observer.observer,
-    min: state.min,
-    max: state.max,
-    scale: a.scale,
-    zeroPoint: a.zeroPoint,
-    quantMin,
-    quantMax,
-    bins: state.bins,
-  });
+  return describeRange({ ...calibratedTensor(a), min: state.min, max: state.max, quant_min: quantMin, quant_max: quantMax, bins: state.bins });
 }
 
 /** Clipping range, clipped share and grid use of a tensor's qparams against its histogram. */
-export function describeRange(s: {
-  tensor: string;
-  producer_node: string;
-  role: "input" | "output";
-  observer: string;
-  min: number;
-  max: number;
-  scale: number;
-  zeroPoint: number;
-  quantMin: number;
-  quantMax: number;
-  bins: Float32Array;
-}): TensorStatistics {
-  const clipMin = (s.quantMin - s.zeroPoint) * s.scale;
-  const clipMax = (s.quantMax - s.zeroPoint) * s.scale;
+export function describeRange(s: CalibratedTensor & { quant_min: number; quant_max: number; bins: Float32Array }): NumericCalibrationStat {
+  const clipMin = (s.quant_min - s.zero_point) * s.scale;
+  const clipMax = (s.quant_max - s.zero_point) * s.scale;
   const empty = !(s.min <= s.max);
   const lo = empty ? 0 : s.min;
   const hi = empty ? 0 : s.max;
@@ -231,14 +174,14 @@ export function describeRange(s: {
     min: lo,
     max: hi,
     scale: s.scale,
-    zero_point: s.zeroPoint,
-    quant_min: s.quantMin,
-    quant_max: s.quantMax,
+    zero_point: s.zero_point,
+    quant_min: s.quant_min,
+    quant_max: s.quant_max,
     clip_min: clipMin,
     clip_max: clipMax,
     clipped_fraction: total > 0 ? massOutside(s.bins, lo, hi, clipMin, clipMax) / total : 0,
-    range_used: levelsUsed(lo, hi, s.scale, s.zeroPoint, s.quantMin, s.quantMax) / (s.quantMax - s.quantMin + 1),
-    int8_levels_used: levelsUsed(lo, hi, s.scale, s.zeroPoint, s.quantMin, s.quantMax) / 256,
+    range_used: levelsUsed(lo, hi, s.scale, s.zero_point, s.quant_min, s.quant_max) / (s.quant_max - s.quant_min + 1),
+    int8_levels_used: levelsUsed(lo, hi, s.scale, s.zero_point, s.quant_min, s.quant_max) / 256,
     histogram: { lo, hi, counts: Array.from(s.bins) },
   };
 }

@@ -3,15 +3,11 @@
 // compare weights, compare activations propagated and shadowed on the comparison data, optionally rank
 // layer sensitivity and suggest layers to keep in float. Returns the NumericReport and, with
 // `keepSession`, a context for later what-if runs that re-use the cached float activations.
-import type { Engine } from "../backends/engine";
 import { InputError } from "../errors";
-import type { Model } from "../onnx/ir";
 import { readModel } from "../onnx/read";
 import type { FloatTensor } from "../passes/calibrate";
 import { convert, type QuantizedModel } from "../passes/convert";
-import { bindInputs, top1Accuracy } from "../pipeline/pipeline";
-import type { ProgressCallback } from "../pipeline/progress";
-import type { QConfigFile } from "../qconfig/types";
+import { bindInputs, top1Accuracy, type CalibrateRequest } from "../pipeline/pipeline";
 import {
   NUMERIC_REPORT_VERSION,
   type NumericLayer,
@@ -28,14 +24,8 @@ import { finiteOrNull, type ErrorMetrics } from "./metrics";
 import { analyzeSensitivity, candidateLayers } from "./sensitivity";
 import { scoreOutput, whatIf, type LayerNodes, type VariantContext, type VariantResult, type WhatIfChange } from "./what-if";
 
-export interface CompareRequest {
-  model: Uint8Array | Model;
-  modelName?: string;
-  backend: Engine;
-  calib: FloatTensor | ReadonlyMap<string, FloatTensor>;
-  calibName?: string;
-  qconfig?: QConfigFile;
-  batchSize?: number;
+/** The calibration request (model, backend, calibration data, qconfig, progress) plus what to compare. */
+export interface CompareRequest extends CalibrateRequest {
   /** The comparison data, and optionally its labels. */
   x: FloatTensor | ReadonlyMap<string, FloatTensor>;
   xName?: string;
@@ -53,8 +43,6 @@ export interface CompareRequest {
   /** Keep the cached activations for what-if runs (implied by sensitivity and whatIf). */
   keepSession?: boolean;
   pool?: KernelThreadPool;
-  signal?: AbortSignal;
-  onProgress?: ProgressCallback;
 }
 
 export interface CompareResponse {

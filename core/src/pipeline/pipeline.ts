@@ -6,13 +6,14 @@ import type { Engine } from "../backends/engine";
 import { InputError, throwIfCancelled } from "../errors";
 import { type Model } from "../onnx/ir";
 import { readModel } from "../onnx/read";
-import { calibrate, type CalibrationResult, type FloatTensor } from "../passes/calibrate";
+import { calibrate, type ActivationQParams, type CalibrationResult, type FloatTensor } from "../passes/calibrate";
 import { convert, type QuantizedModel } from "../passes/convert";
 import { exportQdq } from "../passes/export-qdq";
 import { exportQOperator } from "../passes/export-qoperator";
 import { prepare, type QuantPlan } from "../passes/prepare";
 import type { QConfigFile } from "../qconfig/types";
 import { buildReport } from "../report/build";
+import type { CalibratedTensor } from "../report/numeric-schema";
 import type { QuantizationReport } from "../report/schema";
 import { FloatExecutor } from "../runtime/float-executor";
 import { Int8Executor } from "../runtime/int8-executor";
@@ -58,16 +59,7 @@ export interface CalibrationStats {
   backend: Engine;
   model?: string;
   calibration: { samples: number; batch_size: number; batches: number };
-  activations: {
-    tensor: string;
-    producer_node: string;
-    role: "input" | "output";
-    observer: string;
-    min: number;
-    max: number;
-    scale: number;
-    zero_point: number;
-  }[];
+  activations: CalibratedTensor[];
 }
 
 export type ExportFormat = "qdq" | "qoperator";
@@ -193,16 +185,21 @@ function statsOf(req: CalibrateRequest, c: CalibrationResult, batchSize: number)
     backend: req.backend,
     model: req.modelName,
     calibration: { samples: c.samples, batch_size: batchSize, batches: c.batches },
-    activations: [...c.activations.values()].map((a) => ({
-      tensor: a.tensor,
-      producer_node: a.producerNode,
-      role: a.role,
-      observer: a.observer.observer,
-      min: a.min,
-      max: a.max,
-      scale: a.scale,
-      zero_point: a.zeroPoint,
-    })),
+    activations: [...c.activations.values()].map(calibratedTensor),
+  };
+}
+
+/** An activation's calibrated range and qparams as the JSON outputs spell them. */
+export function calibratedTensor(a: ActivationQParams): CalibratedTensor {
+  return {
+    tensor: a.tensor,
+    producer_node: a.producerNode,
+    role: a.role,
+    observer: a.observer.observer,
+    min: a.min,
+    max: a.max,
+    scale: a.scale,
+    zero_point: a.zeroPoint,
   };
 }
 

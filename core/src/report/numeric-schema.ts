@@ -80,16 +80,27 @@ export interface NumericQuantStub {
   metrics: NumericMetrics;
 }
 
-/** What calibration saw of one observed tensor and the qparams chosen. */
-export interface NumericCalibrationStat {
+/**
+ * One observed tensor's range and the qparams its observer chose: an entry of `quantscope calibrate --stats`
+ * and the first fields of a numeric report's calibration statistics.
+ */
+export interface CalibratedTensor {
   tensor: string;
+  /** The node producing it ("" for a graph input). */
   producer_node: string;
   role: "input" | "output";
+  /** The observer kind (histogram, minmax, ...). */
   observer: string;
+  /** Smallest and largest value seen. */
   min: number;
   max: number;
   scale: number;
   zero_point: number;
+}
+
+/** What calibration saw of one observed tensor and the qparams chosen. */
+export interface NumericCalibrationStat extends CalibratedTensor {
+  /** The integer range the qparams target (0..127 with x86's reduce_range). */
   quant_min: number;
   quant_max: number;
   /** The float range the int8 grid covers: (quant_min - zero_point) * scale .. (quant_max - zero_point) * scale. */
@@ -97,9 +108,9 @@ export interface NumericCalibrationStat {
   clip_max: number;
   /** Share of calibration values outside the clipping range (estimated from a 2048-bin histogram). */
   clipped_fraction: number;
-  /** Share of the quant_min..quant_max levels that [min, max] maps to. */
+  /** Share of the quant_min..quant_max levels that [min, max] maps to (1: the whole grid is used). */
   range_used: number;
-  /** Share of all 256 levels of the 8-bit type that [min, max] maps to. */
+  /** Share of all 256 levels of the 8-bit type that [min, max] maps to (below range_used when reduce_range halves the grid). */
   int8_levels_used: number;
   /** The histogram (HistogramObserver's algorithm) over [lo, hi] = [min, max], in equal bins. */
   histogram: { lo: number; hi: number; counts: number[] };
