@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, log, newPage, screenshot as saveScreenshot, withTimeout } from "./harness/browser";
 import { startCodeServer, type CodeServer } from "./harness/code-server";
 import { Workbench } from "./harness/workbench";
 import { prepareWorkspace } from "./harness/workspace";
@@ -18,17 +19,6 @@ const resultsDir = path.join(root, "test-results/e2e");
 const HOST_SUITE_TIMEOUT_MS = 6 * 60_000;
 const SCENARIO_TIMEOUT_MS = 3 * 60_000;
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
-
 interface Outcome {
   name: string;
   passed: boolean;
@@ -37,30 +27,8 @@ interface Outcome {
   screenshot?: string;
 }
 
-function log(line: string): void {
-  process.stdout.write(`e2e: ${line}\n`);
-}
-
-function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms)));
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  return context.newPage();
-}
-
-async function screenshot(page: Page, name: string): Promise<string | undefined> {
-  const file = path.join(resultsDir, `${name}.png`);
-  try {
-    await page.screenshot({ path: file, timeout: 20_000 });
-    return path.relative(root, file);
-  } catch (e) {
-    log(`screenshot ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
-  }
+function screenshot(page: Page, name: string): Promise<string | undefined> {
+  return saveScreenshot(page, resultsDir, name, root);
 }
 
 /** The mocha suite inside a real extension host; its exit code arrives through codeAutomationExit. */
@@ -149,7 +117,7 @@ async function main(): Promise<number> {
       log: (line) => serverLog.write(`${line}\n`),
     });
     log(`code-server at ${server.url} (${((Date.now() - started) / 1000).toFixed(1)} s), workspace ${workspace}`);
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     if (only !== "ui") outcomes.push(await runHostSuite(browser, server, workspace));
     if (only !== "host") outcomes.push(...(await runScenarios(browser, server, workspace)));
   } finally {

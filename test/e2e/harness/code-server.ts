@@ -88,7 +88,8 @@ function pipeLines(stream: NodeJS.ReadableStream | null, log: (line: string) => 
   });
 }
 
-export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
+/** The private folders of an instance under opts.stateDir (created), with the user settings written. */
+function privateDirs(opts: CodeServerOptions): { entry: string; userData: string; extensions: string; xdg: string } {
   const entry = path.join(opts.toolDir, "node_modules/code-server/out/node/entry.js");
   if (!fs.existsSync(entry)) throw new Error(`code-server is not installed (${entry} is missing); run bash .ci/vscode/setup.sh`);
   const userData = path.join(opts.stateDir, "user-data");
@@ -98,6 +99,51 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     fs.mkdirSync(d, { recursive: true });
   }
   fs.writeFileSync(path.join(userData, "User", "settings.json"), JSON.stringify(E2E_USER_SETTINGS, null, 2));
+  return { entry, userData, extensions, xdg };
+}
+
+function serverEnv(opts: CodeServerOptions, xdg: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...opts.env,
+    XDG_CONFIG_HOME: path.join(xdg, "config"),
+    XDG_DATA_HOME: path.join(xdg, "data"),
+    // An empty gallery: no marketplace look-ups from a machine that has no route to one.
+    EXTENSIONS_GALLERY: '{"serviceUrl":""}',
+    // The server and its extension hosts run Node 24, not whatever node started the runner.
+    PATH: `${path.dirname(opts.node)}:${process.env.PATH ?? ""}`,
+  };
+}
+
+/**
+ * Runs code-server's extension CLI on the instance's private folders, the way a user installs a .vsix:
+ * `code-server --install-extension FILE.vsix`, `--list-extensions --show-versions`. Answers its output;
+ * throws with that output when it exits non-zero (or after 3 minutes).
+ */
+export async function codeServerCli(opts: CodeServerOptions, args: string[]): Promise<string> {
+  const { entry, userData, extensions, xdg } = privateDirs(opts);
+  const argv = [entry, "--config", "/dev/null", "--user-data-dir", userData, "--extensions-dir", extensions, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(opts.node, argv, { cwd: opts.stateDir, env: serverEnv(opts, xdg), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (output += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (output += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      for (const line of output.split("\n")) if (line) opts.log(line);
+      if (code === 0) resolve(output);
+      else reject(new Error(`code-server ${args.join(" ")} exited with ${code ?? signal}: ${output.trim()}`));
+    });
+  });
+}
+
+export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
+  const { entry, userData, extensions, xdg } = privateDirs(opts);
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -122,16 +168,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     "--extensions-dir",
     extensions,
   ];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...opts.env,
-    XDG_CONFIG_HOME: path.join(xdg, "config"),
-    XDG_DATA_HOME: path.join(xdg, "data"),
-    // An empty gallery: no marketplace look-ups from a machine that has no route to one.
-    EXTENSIONS_GALLERY: '{"serviceUrl":""}',
-    // The server and its extension hosts run Node 24, not whatever node started the runner.
-    PATH: `${path.dirname(opts.node)}:${process.env.PATH ?? ""}`,
-  };
+  const env = serverEnv(opts, xdg);
   // detached: its own process group, so stop() can signal the server and all its extension hosts at once.
   const child = spawn(opts.node, args, { cwd: opts.stateDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   pipeLines(child.stdout, opts.log);

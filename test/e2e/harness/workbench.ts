@@ -56,6 +56,26 @@ export class Workbench {
     }
   }
 
+  /**
+   * The rows (their text) the command palette lists for `filter` (retrying until at least one is listed, like
+   * runCommand), then closes the palette.
+   */
+  async paletteLabels(filter: string, timeoutMs = 90_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.openQuickInput(`>${filter}`);
+      const rows = this.quickInput().locator(".monaco-list-row");
+      try {
+        await rows.first().waitFor({ state: "visible", timeout: 5_000 });
+        const labels = (await rows.allTextContents()).map((t) => t.replace(/\s+/g, " ").trim());
+        await this.page.keyboard.press("Escape");
+        return labels;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`the command palette never listed a command for '${filter}': ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
   /** Opens a workspace file through quick open (Go to File), by its workspace-relative path. */
   async openFile(relativePath: string): Promise<void> {
     await this.openQuickInput(relativePath);
