@@ -58,23 +58,30 @@ export function perChannel(values: ArrayLike<number>, n: number, what: string): 
   return out;
 }
 
-/** Scratch memory reused across calls, grown on demand. */
+/**
+ * Scratch memory reused across calls, grown on demand. The pointer it hands out is aligned to a cache
+ * line, so per-thread regions at cache-line multiples (see alignCacheLine) never share a line.
+ */
 export class Scratch {
+  private raw = 0;
   ptr = 0;
   bytes = 0;
   constructor(private readonly core: WasmCore) {}
   ensure(bytes: number): number {
     if (bytes > this.bytes) {
-      this.core.free(this.ptr);
+      this.core.free(this.raw);
+      this.raw = 0;
       this.ptr = 0;
       this.bytes = 0;
-      this.ptr = this.core.alloc(bytes);
+      this.raw = this.core.alloc(bytes + CACHE_LINE);
+      this.ptr = alignCacheLine(this.raw);
       this.bytes = bytes;
     }
     return this.ptr;
   }
   dispose(): void {
-    this.core.free(this.ptr);
+    this.core.free(this.raw);
+    this.raw = 0;
     this.ptr = 0;
     this.bytes = 0;
   }
@@ -170,7 +177,8 @@ export class PackedLinear extends WasmAllocations {
 
   private prepare(m: number, input: number, output: number, mode: 0 | 1, threads: number): void {
     const blockRows = blockRowsFor(this.kp);
-    const stride = align16(blockRows * this.kp * 4 + blockRows * this.np * 4);
+    // Each thread's tiles and staging rows start on their own cache line: no false sharing between threads.
+    const stride = alignCacheLine(blockRows * this.kp * 4 + blockRows * this.np * 4);
     const scratch = this.scratch.ensure(stride * threads);
     writeDesc(this.core, this.desc, {
       MODE: mode,
@@ -347,4 +355,11 @@ export function threadsFor(pool: KernelThreadPool | undefined, work: number): nu
 
 export function align16(n: number): number {
   return (n + 15) & ~15;
+}
+
+const CACHE_LINE = 64;
+
+/** `n` rounded up to a whole number of 64-byte cache lines. */
+export function alignCacheLine(n: number): number {
+  return (n + CACHE_LINE - 1) & ~(CACHE_LINE - 1);
 }
