@@ -2,7 +2,6 @@
 // model over the calibration data and writes every observed tensor's range and qparams (CLI process).
 import * as path from "node:path";
 import type { Command } from "../command";
-import { loadCore } from "../../src/node/load-core";
 import { writeFileAtomic } from "../../src/node/write-file";
 import { calibrateModel } from "../../src/pipeline";
 import {
@@ -12,12 +11,12 @@ import {
   backendOpt,
   batchSizeOpt,
   modelArg,
-  progressPrinter,
   readInputData,
   readModelArg,
   readQconfigArg,
   requireOpt,
   resolvePath,
+  withKernelRun,
 } from "./pipeline-args";
 
 export const calibrateCommand: Command = {
@@ -39,14 +38,10 @@ batching) and writes each observed tensor's min/max/scale/zero_point to OUT.json
     const batchSize = batchSizeOpt(args);
     const { model, name } = readModelArg(ctx, modelFile);
     const calib = readInputData(ctx, calibFile, model, "the calibration data");
-    const core = await loadCore();
-    const progress = progressPrinter(ctx);
-    let result;
-    try {
-      result = await calibrateModel(core, { model, modelName: name, backend, calib, calibName: calibFile, qconfig, batchSize, onProgress: progress.onProgress, signal: ctx.signal });
-    } finally {
-      progress.done();
-    }
+    // One thread: calibration runs the float model only.
+    const result = await withKernelRun(ctx, 1, (core, _pool, onProgress) =>
+      calibrateModel(core, { model, modelName: name, backend, calib, calibName: calibFile, qconfig, batchSize, onProgress, signal: ctx.signal }),
+    );
     writeFileAtomic(resolvePath(ctx, statsFile), JSON.stringify(result.stats, null, 2) + "\n");
     const s = result.stats;
     if (ctx.json) ctx.out(JSON.stringify(s));

@@ -9,29 +9,25 @@ import { UsageError } from "../../src/errors";
 import { compareModels } from "../../src/numeric/compare-models";
 import type { WhatIfChange } from "../../src/numeric/what-if";
 import { OBSERVER_KINDS } from "../../src/qconfig/types";
-import { createKernelThreadPool } from "../../src/node/kernel-threads";
-import { loadCore } from "../../src/node/load-core";
 import { readReportViewBundle } from "../../src/node/report-view";
 import { writeFilesAtomic } from "../../src/node/write-file";
 import { renderNumericHtml } from "../../src/report/html";
 import type { NumericReport } from "../../src/report/numeric-schema";
 import {
-  BATCH_OPTION,
-  QCONFIG_OPTION,
-  THREADS_OPTION,
-  backendOpt,
+  INT8_RUN_OPTIONS,
   batchSizeOpt,
   formatPct,
   modelArg,
-  progressPrinter,
   readInputData,
   readLabels,
   readModelArg,
   readQconfigArg,
   requireOpt,
+  requiredBackendOpt,
   resolvePath,
   sampleCount,
   threadsOpt,
+  withKernelRun,
 } from "./pipeline-args";
 
 /**
@@ -121,8 +117,7 @@ one layer changed (kept in float, per-channel/per-tensor weights, another activa
 float activations and reports the result next to the unchanged model's. --json prints the report
 (docs/numeric-report.md); --html writes a self-contained HTML report.`,
   options: {
-    calib: { type: "string" },
-    backend: { type: "string" },
+    ...INT8_RUN_OPTIONS,
     data: { type: "string" },
     labels: { type: "string" },
     html: { type: "string" },
@@ -131,17 +126,13 @@ float activations and reports the result next to the unchanged model's. --json p
     "target-drop": { type: "string" },
     "no-shadow": { type: "boolean" },
     "what-if": { type: "string", multiple: true },
-    ...BATCH_OPTION,
-    ...QCONFIG_OPTION,
-    ...THREADS_OPTION,
   },
   async run(args, ctx) {
     const modelFile = modelArg(args, "compare");
     const calibFile = requireOpt(args, "calib", "compare");
     const dataFile = requireOpt(args, "data", "compare");
     const qconfig = readQconfigArg(ctx, args);
-    const backend = backendOpt(args, qconfig?.backend);
-    if (!backend) throw new UsageError("compare: --backend is required (x86, fbgemm, qnnpack or onednn)");
+    const backend = requiredBackendOpt(args, qconfig, "compare");
     const targetText = stringOpt(args, "target-drop");
     let targetDropPoints: number | undefined;
     if (targetText !== undefined) {
@@ -165,12 +156,8 @@ float activations and reports the result next to the unchanged model's. --json p
     // Read before the long run, so a missing build fails fast.
     const viewScript = htmlFile ? readReportViewBundle() : undefined;
 
-    const core = await loadCore();
-    const pool = threads > 1 ? await createKernelThreadPool(core, threads) : undefined;
-    const progress = progressPrinter(ctx);
-    let report: NumericReport;
-    try {
-      ({ report } = await compareModels(core, {
+    const { report } = await withKernelRun(ctx, threads, (core, pool, onProgress) =>
+      compareModels(core, {
         model,
         modelName: name,
         backend,
@@ -187,12 +174,9 @@ float activations and reports the result next to the unchanged model's. --json p
         whatIf,
         pool,
         signal: ctx.signal,
-        onProgress: progress.onProgress,
-      }));
-    } finally {
-      progress.done();
-      pool?.close();
-    }
+        onProgress,
+      }),
+    );
     const outputs: { file: string; data: string }[] = [];
     if (reportFile) outputs.push({ file: resolvePath(ctx, reportFile), data: JSON.stringify(report, null, 2) + "\n" });
     if (htmlFile) outputs.push({ file: resolvePath(ctx, htmlFile), data: renderNumericHtml(report, viewScript!) });

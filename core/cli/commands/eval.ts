@@ -3,25 +3,21 @@
 import type { Command } from "../command";
 import { stringOpt } from "../command";
 import { UsageError } from "../../src/errors";
-import { createKernelThreadPool } from "../../src/node/kernel-threads";
-import { loadCore } from "../../src/node/load-core";
 import { evaluate } from "../../src/pipeline";
 import {
-  BATCH_OPTION,
-  QCONFIG_OPTION,
-  THREADS_OPTION,
-  threadsOpt,
+  INT8_RUN_OPTIONS,
   backendOpt,
   batchSizeOpt,
   formatPct,
   modelArg,
-  progressPrinter,
   readInputData,
   readLabels,
   readModelArg,
   readQconfigArg,
   requireOpt,
   sampleCount,
+  threadsOpt,
+  withKernelRun,
 } from "./pipeline-args";
 
 export const evalCommand: Command = {
@@ -33,7 +29,7 @@ Prints the float model's top-1 accuracy on X (float32 [N, ...]) against Y (integ
 and --calib, the model is also quantized for B (calibrated on DATA) and run by QuantScope's int8 kernels
 (on T threads, default 1).
 --json prints {"float_acc": ..., "int8_acc": ...} (int8_acc only when quantized).`,
-  options: { data: { type: "string" }, labels: { type: "string" }, backend: { type: "string" }, calib: { type: "string" }, ...BATCH_OPTION, ...QCONFIG_OPTION, ...THREADS_OPTION },
+  options: { data: { type: "string" }, labels: { type: "string" }, ...INT8_RUN_OPTIONS },
   async run(args, ctx) {
     const modelFile = modelArg(args, "eval");
     const dataFile = requireOpt(args, "data", "eval");
@@ -49,16 +45,9 @@ and --calib, the model is also quantized for B (calibrated on DATA) and run by Q
     const labels = readLabels(ctx, labelsFile, sampleCount(x));
     const calib = calibFile ? readInputData(ctx, calibFile, model, "the calibration data") : undefined;
     const threads = threadsOpt(args);
-    const core = await loadCore();
-    const pool = threads > 1 ? await createKernelThreadPool(core, threads) : undefined;
-    const progress = progressPrinter(ctx);
-    let r;
-    try {
-      r = await evaluate(core, { model, modelName: name, x, xName: dataFile, labels, backend, calib, calibName: calibFile, qconfig, batchSize, onProgress: progress.onProgress, signal: ctx.signal, pool });
-    } finally {
-      progress.done();
-      pool?.close();
-    }
+    const r = await withKernelRun(ctx, threads, (core, pool, onProgress) =>
+      evaluate(core, { model, modelName: name, x, xName: dataFile, labels, backend, calib, calibName: calibFile, qconfig, batchSize, onProgress, signal: ctx.signal, pool }),
+    );
     if (ctx.json) ctx.out(JSON.stringify(r.int8_acc === undefined ? { float_acc: r.float_acc } : { float_acc: r.float_acc, int8_acc: r.int8_acc }));
     else {
       ctx.out(`float accuracy: ${formatPct(r.float_acc)} (${r.samples} samples)`);

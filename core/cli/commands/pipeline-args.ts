@@ -1,6 +1,6 @@
-// Shared plumbing of the model pipeline subcommands (calibrate, quantize, eval, demo) (CLI process):
-// reading the model, data and qconfig files into the pipeline's inputs, checking dtypes and shapes up front,
-// and drawing progress on a terminal.
+// Shared plumbing of the model pipeline subcommands (calibrate, quantize, eval, compare, demo) (CLI process):
+// their shared options, reading the model, data and qconfig files into the pipeline's inputs, checking dtypes
+// and shapes up front, and running the WASM core with a kernel thread pool and a progress bar on a terminal.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CommandContext, OptionSpec, ParsedArgs } from "../command";
@@ -13,13 +13,19 @@ import type { FloatTensor } from "../../src/passes/calibrate";
 import type { PipelineProgress } from "../../src/pipeline/progress";
 import { parseQconfig } from "../../src/qconfig/parse";
 import type { QConfigFile } from "../../src/qconfig/types";
+import { createKernelThreadPool } from "../../src/node/kernel-threads";
+import { loadCore } from "../../src/node/load-core";
 import { readDataFile } from "../../src/node/read-data";
 import { readModelFile } from "../../src/node/read-model";
+import type { WasmCore } from "../../src/wasm/core";
+import type { KernelThreadPool } from "../../src/wasm/thread-pool";
 
 export const BACKEND_OPTION: OptionSpec = { backend: { type: "string" } };
 export const BATCH_OPTION: OptionSpec = { "batch-size": { type: "string" } };
 export const QCONFIG_OPTION: OptionSpec = { qconfig: { type: "string" } };
 export const THREADS_OPTION: OptionSpec = { threads: { type: "string" } };
+/** What the commands that calibrate and run the int8 model share: --calib DATA, --backend, --batch-size, --qconfig, --threads. */
+export const INT8_RUN_OPTIONS: OptionSpec = { calib: { type: "string" }, ...BACKEND_OPTION, ...BATCH_OPTION, ...QCONFIG_OPTION, ...THREADS_OPTION };
 
 /** --threads N for the int8 kernels (default 1: the calling thread only). */
 export function threadsOpt(args: ParsedArgs): number {
@@ -52,6 +58,13 @@ export function backendOpt(args: ParsedArgs, fallback?: Engine): Engine | undefi
   if (v === undefined) return fallback;
   if (!isEngine(v)) throw new UsageError(`--backend must be one of ${ENGINES.join(", ")}, got '${v}'`);
   return v;
+}
+
+/** --backend, else the qconfig file's backend; one of the two is required. */
+export function requiredBackendOpt(args: ParsedArgs, qconfig: QConfigFile | undefined, command: string): Engine {
+  const backend = backendOpt(args, qconfig?.backend);
+  if (!backend) throw new UsageError(`${command}: --backend is required (x86, fbgemm, qnnpack or onednn)`);
+  return backend;
 }
 
 export function batchSizeOpt(args: ParsedArgs): number | undefined {
@@ -151,6 +164,26 @@ export function progressPrinter(ctx: CommandContext): { onProgress: (p: Pipeline
       drawn = false;
     },
   };
+}
+
+/**
+ * Loads the WASM core and runs `work` with a kernel thread pool (when threads > 1) and the terminal progress
+ * bar, clearing the bar and closing the pool however it ends.
+ */
+export async function withKernelRun<T>(
+  ctx: CommandContext,
+  threads: number,
+  work: (core: WasmCore, pool: KernelThreadPool | undefined, onProgress: (p: PipelineProgress) => void) => Promise<T>,
+): Promise<T> {
+  const core = await loadCore();
+  const pool = threads > 1 ? await createKernelThreadPool(core, threads) : undefined;
+  const progress = progressPrinter(ctx);
+  try {
+    return await work(core, pool, progress.onProgress);
+  } finally {
+    progress.done();
+    pool?.close();
+  }
 }
 
 /** The first dimension of the first input tensor. */

@@ -5,27 +5,23 @@ import * as path from "node:path";
 import type { Command } from "../command";
 import { stringOpt } from "../command";
 import { InputError, UsageError } from "../../src/errors";
-import { createKernelThreadPool } from "../../src/node/kernel-threads";
-import { loadCore } from "../../src/node/load-core";
 import { writeFilesAtomic } from "../../src/node/write-file";
-import { quantizeModel, type ExportFormat } from "../../src/pipeline";
+import { quantizeModel, type ExportFormat, type QuantizeRequest } from "../../src/pipeline";
 import {
-  BATCH_OPTION,
-  QCONFIG_OPTION,
-  THREADS_OPTION,
-  threadsOpt,
-  backendOpt,
+  INT8_RUN_OPTIONS,
   batchSizeOpt,
   formatPct,
   modelArg,
-  progressPrinter,
   readInputData,
   readLabels,
   readModelArg,
   readQconfigArg,
   requireOpt,
+  requiredBackendOpt,
   resolvePath,
   sampleCount,
+  threadsOpt,
+  withKernelRun,
 } from "./pipeline-args";
 
 export const quantizeCommand: Command = {
@@ -41,24 +37,19 @@ writes OUT.onnx (QDQ by default). REPORT.json lists every activation's observer 
 weight's scales (docs/report.md); with --eval-data/--eval-labels it also holds float and int8 accuracy
 and per-layer SQNR (the int8 model runs on T threads, default 1).`,
   options: {
-    calib: { type: "string" },
-    backend: { type: "string" },
+    ...INT8_RUN_OPTIONS,
     out: { type: "string" },
     format: { type: "string" },
     report: { type: "string" },
     "eval-data": { type: "string" },
     "eval-labels": { type: "string" },
-    ...BATCH_OPTION,
-    ...QCONFIG_OPTION,
-    ...THREADS_OPTION,
   },
   async run(args, ctx) {
     const modelFile = modelArg(args, "quantize");
     const calibFile = requireOpt(args, "calib", "quantize");
     const outFile = requireOpt(args, "out", "quantize");
     const qconfig = readQconfigArg(ctx, args);
-    const backend = backendOpt(args, qconfig?.backend);
-    if (!backend) throw new UsageError("quantize: --backend is required (x86, fbgemm, qnnpack or onednn)");
+    const backend = requiredBackendOpt(args, qconfig, "quantize");
     const format = (stringOpt(args, "format") ?? "qdq") as ExportFormat;
     if (format !== "qdq" && format !== "qoperator") throw new UsageError(`--format must be qdq or qoperator, got '${format}'`);
     const reportFile = stringOpt(args, "report");
@@ -67,7 +58,7 @@ and per-layer SQNR (the int8 model runs on T threads, default 1).`,
     if (outPath === resolvePath(ctx, modelFile)) throw new InputError("the output would overwrite the input model; choose another --out", outFile);
     const { model, name } = readModelArg(ctx, modelFile);
     const calib = readInputData(ctx, calibFile, model, "the calibration data");
-    let evalData;
+    let evalData: QuantizeRequest["evalData"];
     const evalX = stringOpt(args, "eval-data");
     const evalY = stringOpt(args, "eval-labels");
     if ((evalX === undefined) !== (evalY === undefined)) throw new UsageError("quantize: --eval-data and --eval-labels go together");
@@ -76,12 +67,8 @@ and per-layer SQNR (the int8 model runs on T threads, default 1).`,
       evalData = { x, labels: readLabels(ctx, evalY, sampleCount(x)) };
     }
     const threads = threadsOpt(args);
-    const core = await loadCore();
-    const pool = threads > 1 ? await createKernelThreadPool(core, threads) : undefined;
-    const progress = progressPrinter(ctx);
-    let result;
-    try {
-      result = await quantizeModel(core, {
+    const result = await withKernelRun(ctx, threads, (core, pool, onProgress) =>
+      quantizeModel(core, {
         model,
         modelName: name,
         backend,
@@ -91,14 +78,11 @@ and per-layer SQNR (the int8 model runs on T threads, default 1).`,
         batchSize,
         format,
         evalData,
-        onProgress: progress.onProgress,
+        onProgress,
         signal: ctx.signal,
         pool,
-      });
-    } finally {
-      progress.done();
-      pool?.close();
-    }
+      }),
+    );
     const outputs: { file: string; data: Uint8Array | string }[] = [{ file: outPath, data: result.onnx }];
     if (reportFile) outputs.push({ file: resolvePath(ctx, reportFile), data: JSON.stringify(result.report, null, 2) + "\n" });
     writeFilesAtomic(outputs);
