@@ -21,6 +21,8 @@ import { parseNpy, writeNpy } from "../../core/src/data/npy";
 import { parseNpz, writeNpz } from "../../core/src/data/npz";
 import { buildModel, rng } from "../helpers/onnx-models";
 import { repoRoot } from "../helpers/shared";
+import { createCore } from "../../core/src/node/load-core";
+import { FloatExecutor } from "../../core/src/runtime/float-executor";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qs-bad-inputs-"));
 const outDir = path.join(dir, "out");
@@ -303,4 +305,21 @@ test("reader limits: node count, model bytes and declared dims, lowered through 
   assert.throws(read({ maxDim: 3 }), { name: "InputError", message: "m.onnx: value 'x' declares dimension 4, which is not a valid size" });
   assert.throws(read({ maxTensorElements: 11 }), { name: "InputError", message: "m.onnx: tensor 'w' has shape [3, 4] of 12 elements, over the limit of 11" });
   assert.equal(read({ maxNodes: 2, maxTensorElements: 12, maxDim: 4 })().graph.nodes.length, 2, "at the limits it loads");
+});
+crasher("onnx-constant-of-shape-empty-value.json", readAndInfer, "node 'n1' (ConstantOfShape): value must hold one element, got 0");
+
+test("fuzz crasher onnx-executor-relu-on-uint8.json: a float kernel on a uint8 value is refused, and the heap stays sound", async () => {
+  const bytes = onnx.ModelProto.encode(onnx.ModelProto.fromObject(JSON.parse(fs.readFileSync(path.join(CRASHERS, "onnx-executor-relu-on-uint8.json"), "utf8")))).finish();
+  const core = await createCore();
+  const executor = FloatExecutor.create(core, readModel(bytes, { file: "m.onnx" }), { batchDim: "any", file: "m.onnx" });
+  const x = { shape: [2, 2, 5, 5], data: Float32Array.from({ length: 100 }, (_, k) => (k % 7) - 3) };
+  await assert.rejects(executor.run(new Map([["x", x]])), {
+    name: "InputError",
+    message: "m.onnx: node 'n1' (Relu): value 'v0' is uint8; the float executor runs Relu on float32 only",
+  });
+  executor.dispose(); // Used to fail with "memory access out of bounds": the Relu had written past its buffer.
+  const good = FloatExecutor.create(core, GOOD_MODEL);
+  const y = await good.run(new Map([["x", { shape: [8, 4], data: new Float32Array(32).fill(1) }]]));
+  assert.deepEqual(y.get("y")!.dims, [8, 3]);
+  good.dispose();
 });

@@ -462,8 +462,9 @@ export const HOST_EVALUATORS: Readonly<Record<string, HostEvaluator>> = {
     const dims = intValues(need(node, inputs, 0));
     const v = attrTensor(node, "value");
     const dtype = v?.dtype ?? "float32";
+    if (v && v.data.length !== 1) throw new InputError(`${describeNode(node)}: value must hold one element, got ${v.data.length}`);
     const out = allocTensorData(dtype, checkTensorSize(dims, `${describeNode(node)}: output`));
-    if (v) (out as Float32Array).fill(v.data[0] as number);
+    if (v) (out as unknown as { fill(x: unknown): void }).fill(v.data[0]);
     return [makeTensor(outName(node), dtype, dims, out)];
   },
   QuantizeLinear: quantizeLinear,

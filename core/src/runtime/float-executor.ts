@@ -378,6 +378,12 @@ export class FloatExecutor {
         const qdq = node.opType === "QuantizeLinear" || node.opType === "DequantizeLinear";
         const op = hostSide && !qdq && node.opType in HOST_EVALUATORS ? hostFallbackOp : floatOpFor(node.opType);
         if (!op) throw this.error(`${describeNode(node)}: op not supported by the float executor`);
+        if (hostSide && !qdq && op !== hostFallbackOp) {
+          // A float kernel over an int8/uint8 buffer would write 4 bytes per element into a 1-byte-per-element
+          // buffer and corrupt the WASM heap (found by fuzzing: Relu after QuantizeLinear).
+          const name = [...node.inputs, ...node.outputs].find((v) => v && types.get(v)!.dtype !== "float32" && !constants.has(v))!;
+          throw this.error(`${describeNode(node)}: value '${name}' is ${types.get(name)!.dtype}; the float executor runs ${node.opType} on float32 only`);
+        }
         const run = op.compile(node, ctx);
         plan.steps.push({ node, run, outputs });
         // Release inputs read for the last time here (never a value this node also writes).
