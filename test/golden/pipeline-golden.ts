@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import type { Engine } from "../../core/src/backends/engine";
 import { createCore } from "../../core/src/node/load-core";
 import { convert, type QuantizedModel } from "../../core/src/passes/convert";
-import { calibrateModel, type CalibrateResponse } from "../../core/src/pipeline";
+import { argmax, calibrateModel, type CalibrateResponse } from "../../core/src/pipeline";
 import type { FloatTensor } from "../../core/src/passes/calibrate";
 import type { WasmCore } from "../../core/src/wasm/core";
 import { loadSharedJson, sharedPath } from "../helpers/shared";
@@ -133,11 +133,5 @@ export function quantizedFor(model: ModelName, backend: Engine): Promise<{ calib
 }
 
 export function argmaxRows(logits: ArrayLike<number>, rows: number, classes: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (logits[i * classes + j] > logits[i * classes + best]) best = j;
-    out.push(best);
-  }
-  return out;
+  return Array.from({ length: rows }, (_, i) => argmax(logits, i * classes, classes));
 }

@@ -7,7 +7,7 @@ import { InputError } from "../errors";
 import { readModel } from "../onnx/read";
 import type { FloatTensor } from "../passes/calibrate";
 import { convert, type QuantizedModel } from "../passes/convert";
-import { bindInputs, top1Accuracy, type CalibrateRequest } from "../pipeline/pipeline";
+import { bindInputs, type CalibrateRequest } from "../pipeline/pipeline";
 import {
   NUMERIC_REPORT_VERSION,
   type NumericLayer,
@@ -20,7 +20,7 @@ import type { KernelThreadPool } from "../wasm/thread-pool";
 import { calibrateWithStatistics, downsampleHistogram } from "./calibration-stats";
 import { compareActivations, type RunHooks } from "./compare-activations";
 import { compareWeights } from "./compare-weights";
-import { finiteOrNull, type ErrorMetrics } from "./metrics";
+import { finiteOrNull, top1Accuracy, type ErrorMetrics } from "./metrics";
 import { analyzeSensitivity, candidateLayers } from "./sensitivity";
 import { scoreOutput, whatIf, type LayerNodes, type VariantContext, type VariantResult, type WhatIfChange } from "./what-if";
 

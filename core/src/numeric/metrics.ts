@@ -1,6 +1,6 @@
 // Error metrics between a float reference and its quantized version (any process, fs-free): SQNR as
 // torch.ao.ns defines it (20 log10(|x| / |x - y|)), mean squared error, largest absolute error and cosine
-// similarity. Sums run in float64 so large tensors do not lose precision.
+// similarity, and top-1 accuracy. Sums run in float64 so large tensors do not lose precision.
 
 export interface ErrorMetrics {
   /** 20 log10(||ref|| / ||ref - test||) in dB; Infinity when the two agree exactly. */
@@ -97,6 +97,21 @@ export function perChannelMetrics(reference: ArrayLike<number>, test: ArrayLike<
     for (let c = 0; c < channels; c++) accs[c].add(reference, test, (o * channels + c) * inner, inner);
   }
   return accs.map((a) => a.result());
+}
+
+/** Index of the largest of a[offset .. offset + length) (the first on ties). */
+export function argmax(a: ArrayLike<number>, offset: number, length: number): number {
+  let best = 0;
+  for (let j = 1; j < length; j++) if (a[offset + j] > a[offset + best]) best = j;
+  return best;
+}
+
+/** Top-1 accuracy of logits [N, C] against labels. */
+export function top1Accuracy(logits: ArrayLike<number>, classes: number, labels: ArrayLike<number | bigint>): number {
+  const n = labels.length;
+  let correct = 0;
+  for (let i = 0; i < n; i++) if (argmax(logits, i * classes, classes) === Number(labels[i])) correct++;
+  return n ? correct / n : 0;
 }
 
 /** A JSON-safe number: Infinity/-Infinity/NaN become null (JSON has no infinities). */

@@ -9,7 +9,6 @@ import { calibrate, type FloatTensor } from "../passes/calibrate";
 import { convert, type QuantizedModel } from "../passes/convert";
 import { prepare } from "../passes/prepare";
 import { getBackend } from "../backends";
-import { argmax, top1Accuracy } from "../pipeline/pipeline";
 import type { ObserverKind, QConfigEntry, QConfigFile } from "../qconfig/types";
 import type { FloatExecutor } from "../runtime/float-executor";
 import { int8Support } from "../runtime/int8-ops";
@@ -17,7 +16,7 @@ import type { WasmCore } from "../wasm/core";
 import type { KernelThreadPool } from "../wasm/thread-pool";
 import type { ActivationCache } from "./calibration-stats";
 import { runInt8, type CapturedValue } from "./compare-activations";
-import { errorMetrics } from "./metrics";
+import { argmax, errorMetrics, top1Accuracy } from "./metrics";
 
 /** One change to one layer (its root node). */
 export interface WhatIfChange {

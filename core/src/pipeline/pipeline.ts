@@ -11,6 +11,7 @@ import { convert, type QuantizedModel } from "../passes/convert";
 import { exportQdq } from "../passes/export-qdq";
 import { exportQOperator } from "../passes/export-qoperator";
 import { prepare, type QuantPlan } from "../passes/prepare";
+import { sqnrDb, top1Accuracy } from "../numeric/metrics";
 import type { QConfigFile } from "../qconfig/types";
 import { buildReport } from "../report/build";
 import type { CalibratedTensor } from "../report/numeric-schema";
@@ -248,33 +249,6 @@ export interface EvaluateResponse {
   quantized?: QuantizedModel;
   /** Per int8 group output: SQNR of the int8 value against the float model's, in dB. */
   layerSqnr?: Map<string, number>;
-}
-
-/** 10 log10(signal power / noise power); Infinity when the two agree exactly. */
-export function sqnrDb(reference: Float32Array, test: Float32Array): number {
-  let signal = 0;
-  let noise = 0;
-  for (let i = 0; i < reference.length; i++) {
-    signal += reference[i] * reference[i];
-    const d = reference[i] - test[i];
-    noise += d * d;
-  }
-  if (noise === 0) return Infinity;
-  return 10 * Math.log10(signal / noise);
-}
-
-/** Top-1 accuracy of logits [N, C] against labels. */
-export function top1Accuracy(logits: Float32Array, classes: number, labels: ArrayLike<number | bigint>): number {
-  const n = labels.length;
-  let correct = 0;
-  for (let i = 0; i < n; i++) if (argmax(logits, i * classes, classes) === Number(labels[i])) correct++;
-  return n ? correct / n : 0;
-}
-
-export function argmax(a: ArrayLike<number>, offset: number, length: number): number {
-  let best = 0;
-  for (let j = 1; j < length; j++) if (a[offset + j] > a[offset + best]) best = j;
-  return best;
 }
 
 function checkLabels(x: Map<string, FloatTensor>, labels: ArrayLike<number | bigint>, name?: string): void {
