@@ -3,10 +3,11 @@
 // ranking, what-if toggles, and the calibration ranges and histograms with their clipping bounds
 // (webview, browser; never imports vscode).
 import type { Chart } from "chart.js";
-// The charts, DOM helpers and theme are the HTML report's own components (core/src/report/view), so the
+// The charts, DOM and layout helpers and the theme are the HTML report's own components (core/src/report/view), so the
 // panel and `quantscope compare --html` draw a report the same way.
 import { histogramChart, rangesChart, sensitivityChart, sqnrChart } from "../../core/src/report/view/charts";
 import { el, formatDb, formatNumber, formatPercent } from "../../core/src/report/view/dom";
+import { chartBox, section } from "../../core/src/report/view/layout";
 import { currentTheme, onThemeChange, type ChartTheme } from "../../core/src/report/view/theme";
 import type { FromWebview, ToWebview, WhatIfAnswer } from "./protocol";
 import type { ActivationView, LayerView, PanelReport } from "./report-model";
@@ -33,26 +34,6 @@ function link(text: string, title: string, onClick: () => void): HTMLAnchorEleme
     onClick();
   });
   return a;
-}
-
-function section(id: string, title: string, ...children: (Node | undefined)[]): HTMLElement {
-  return el(
-    "section",
-    { id, "aria-labelledby": `${id}-title` },
-    el("h2", { id: `${id}-title` }, title),
-    ...children,
-  );
-}
-
-function chartBox(
-  id: string,
-  height: number,
-  label: string,
-): { box: HTMLElement; canvas: HTMLCanvasElement } {
-  const canvas = el("canvas", { id: `${id}-chart`, role: "img", "aria-label": label });
-  const box = el("div", { class: "chart" }, canvas);
-  box.style.height = `${height}px`; // CSSOM, which the CSP allows (style attributes in markup it would not)
-  return { box, canvas };
 }
 
 function nodeLinks(node: string, source?: { file: string; line: number }): HTMLElement {
@@ -181,7 +162,7 @@ function showWhatIf(keep: string[], result: WhatIfAnswer | { error: string }): v
 function renderCalibration(r: PanelReport, theme: ChartTheme, drawn: string[]): void {
   if (!r.activations.length) return;
   const { box, canvas } = chartBox(
-    "ranges",
+    "ranges-chart",
     Math.max(140, 28 * r.activations.length + 60),
     "Observed range and int8 range per activation",
   );
@@ -201,7 +182,7 @@ function renderCalibration(r: PanelReport, theme: ChartTheme, drawn: string[]): 
       selectedActivation = picker.value;
       render();
     });
-    const h = chartBox("histogram", 180, `Calibration histogram of ${shown.tensor} with the clipping range`);
+    const h = chartBox("histogram-chart", 180, `Calibration histogram of ${shown.tensor} with the clipping range`);
     histogramCanvas = h.canvas;
     parts.push(el("div", { class: "row" }, picker, nodeLinks(shown.producer)), h.box);
   }
@@ -275,7 +256,7 @@ function render(): void {
     let sqnrCanvas: HTMLCanvasElement | undefined;
     if (hasSqnr) {
       const { box, canvas } = chartBox(
-        "sqnr",
+        "sqnr-chart",
         240,
         "SQNR per int8 layer: weights and activations (propagated, shadow)",
       );
@@ -305,7 +286,7 @@ function render(): void {
     const sens: (Node | undefined)[] = [];
     if (ranked.length) {
       const { box, canvas } = chartBox(
-        "sensitivity",
+        "sensitivity-chart",
         Math.max(120, 26 * ranked.length + 40),
         "Layers ranked by sensitivity",
       );

@@ -1,10 +1,16 @@
 // Helpers shared by the extension-host suites: the activated extension's API, the test workspace, polling
 // (extension-host test process).
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import type { QuantScopeApi } from "../../../extension/src/main";
 
 export const EXTENSION_ID = "quantscope.quantscope";
+
+/** The repository root: the suite is bundled to .ci/vscode/out/host/index.js. */
+export function repoRoot(): string {
+  return path.resolve(__dirname, "../../../..");
+}
 
 export async function activateExtension(): Promise<QuantScopeApi> {
   const ext = vscode.extensions.getExtension<QuantScopeApi>(EXTENSION_ID);

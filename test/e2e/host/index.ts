@@ -3,7 +3,9 @@
 // suites, runs them, and writes a machine-readable result file when QUANTSCOPE_E2E_RESULTS names one.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { repoRoot } from "./api";
 import { defineCommandSuite } from "./commands.suite";
+import { defineCorpusParitySuite } from "./corpus-parity.suite";
 import { defineDiagnosticsSuite } from "./diagnostics.suite";
 import { definePanelSuite } from "./panel.suite";
 import { definePipelineSuite } from "./pipeline.suite";
@@ -16,11 +18,6 @@ interface MochaInstance {
   run(done: (failures: number) => void): MochaRunner;
 }
 type MochaCtor = new (options: Record<string, unknown>) => MochaInstance;
-
-/** The repository root: this file is bundled to .ci/vscode/out/host/index.js. */
-export function repoRoot(): string {
-  return path.resolve(__dirname, "../../../..");
-}
 
 function loadMocha(): MochaCtor {
   const candidates = [
@@ -40,6 +37,7 @@ export async function run(): Promise<void> {
   mocha.suite.emit("pre-require", globalThis, path.join(__dirname, "index.js"), mocha);
   defineCommandSuite();
   defineDiagnosticsSuite();
+  defineCorpusParitySuite();
   definePanelSuite();
   definePipelineSuite();
 

@@ -50,6 +50,9 @@ const openReportInPanel: Scenario = {
     await frame.locator("#sensitivity-chart").waitFor({ state: "visible" });
     await frame.locator("#histogram-chart").scrollIntoViewIfNeeded();
     await frame.locator("#histogram-chart").waitFor({ state: "visible" });
+    // The panel draws with the HTML report's components: pictures of the ranking and the clipping range for people.
+    await frame.locator("#sensitivity").screenshot({ path: wb.screenshotPath("panel-sensitivity") });
+    await frame.locator("#calibration").screenshot({ path: wb.screenshotPath("panel-calibration") });
     // A layer's source link opens its module's definition beside the model.
     await frame.locator('#numeric tr[data-node="/conv2/Conv"] a', { hasText: "source:14" }).click();
     await wb.page.locator('.tabs-container .tab[aria-label*="model.py"]').first().waitFor({ state: "visible", timeout: 30_000 });
