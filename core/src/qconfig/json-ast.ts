@@ -153,23 +153,36 @@ class Parser {
     }
   }
 
-  private enter(at: Token): boolean {
+  /** Steps past a container's opening bracket; past MAX_DEPTH reports it, skips the rest of the text and returns false. */
+  private enter(): boolean {
+    const open = this.token;
     if (++this.depth > MAX_DEPTH) {
-      this.error(`nesting deeper than ${MAX_DEPTH} levels`, at);
+      this.error(`nesting deeper than ${MAX_DEPTH} levels`, open);
+      this.skipToEnd();
+      this.depth--;
       return false;
     }
+    this.next();
     return true;
+  }
+
+  /** Steps past a container's closing bracket, or reports it missing at the end of the file, and out of the container. */
+  private leave(node: JsonObjectNode | JsonArrayNode, close: "}" | "]"): void {
+    if (this.kind() === close) {
+      node.closed = true;
+      node.length = this.token.offset + 1 - node.offset;
+      this.next();
+    } else {
+      if (this.kind() === "eof") this.error(`expected '${close}' before the end of the file`, this.token);
+      node.length = this.lastEnd() - node.offset;
+    }
+    this.depth--;
   }
 
   private parseObject(): JsonObjectNode {
     const open = this.token;
     const node: JsonObjectNode = { type: "object", properties: [], closed: false, offset: open.offset, length: 1 };
-    if (!this.enter(open)) {
-      this.skipToEnd();
-      this.depth--;
-      return node;
-    }
-    this.next();
+    if (!this.enter()) return node;
     let first = true;
     while (this.kind() !== "}" && this.kind() !== "eof") {
       if (!first) {
@@ -215,27 +228,14 @@ class Parser {
         break;
       }
     }
-    if (this.kind() === "}") {
-      node.closed = true;
-      node.length = this.token.offset + 1 - node.offset;
-      this.next();
-    } else {
-      if (this.kind() === "eof") this.error("expected '}' before the end of the file", this.token);
-      node.length = this.lastEnd() - node.offset;
-    }
-    this.depth--;
+    this.leave(node, "}");
     return node;
   }
 
   private parseArray(): JsonArrayNode {
     const open = this.token;
     const node: JsonArrayNode = { type: "array", items: [], closed: false, offset: open.offset, length: 1 };
-    if (!this.enter(open)) {
-      this.skipToEnd();
-      this.depth--;
-      return node;
-    }
-    this.next();
+    if (!this.enter()) return node;
     let first = true;
     while (this.kind() !== "]" && this.kind() !== "eof") {
       if (!first) {
@@ -257,15 +257,7 @@ class Parser {
       item.parent = node;
       node.items.push(item);
     }
-    if (this.kind() === "]") {
-      node.closed = true;
-      node.length = this.token.offset + 1 - node.offset;
-      this.next();
-    } else {
-      if (this.kind() === "eof") this.error("expected ']' before the end of the file", this.token);
-      node.length = this.lastEnd() - node.offset;
-    }
-    this.depth--;
+    this.leave(node, "]");
     return node;
   }
 
