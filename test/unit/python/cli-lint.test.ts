@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
+import type { LintRecord } from "../../../core/cli/commands/lint";
 import { repoRoot, sharedPath } from "../../helpers/shared";
 
 function cli(args: string[]) {
@@ -13,23 +14,12 @@ function cli(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface Row {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  code: string;
-  severity: string;
-  message: string;
-}
-
 const corpus = path.relative(repoRoot, sharedPath("corpus-dev"));
 
 test("json: 1-based rows with the path as given, exit 1 on errors", () => {
   const r = cli(["lint", "--format", "json", corpus]);
   assert.equal(r.code, 1, r.stderr);
-  const rows = JSON.parse(r.stdout) as Row[];
+  const rows = JSON.parse(r.stdout) as LintRecord[];
   const e01 = rows.find((x) => x.code === "QS101");
   assert.deepEqual(e01 && { ...e01, message: undefined }, {
     file: path.join(corpus, "dev_e01_no_quantstub_linear.py"),
@@ -77,7 +67,7 @@ test("pyproject.toml [tool.quantscope] and --select/--ignore choose the rules", 
   try {
     assert.equal(cli(["lint", "--format", "json", dir]).code, 0);
     const r = cli(["lint", "--format", "json", "--select", "QS3", path.join(dir, "src")]);
-    assert.deepEqual((JSON.parse(r.stdout) as Row[]).map((x) => x.code), []);
+    assert.deepEqual((JSON.parse(r.stdout) as LintRecord[]).map((x) => x.code), []);
     const bad = tempProject({ "pyproject.toml": `[tool.quantscope]\nselect = 3\n`, "a.py": FX_BAD });
     const e = cli(["lint", bad]);
     assert.equal(e.code, 2);
@@ -106,7 +96,7 @@ test("qconfig files are checked too; bad arguments exit 2 with one line", () => 
   const dir = tempProject({ "model.qconfig.json": `{"global": {"activation": {"observer": "NoSuchObserver"}}}` });
   try {
     const r = cli(["lint", "--format", "json", dir]);
-    const rows = JSON.parse(r.stdout) as Row[];
+    const rows = JSON.parse(r.stdout) as LintRecord[];
     assert.ok(rows.length > 0 && rows.every((x) => x.file.endsWith("model.qconfig.json") && /^QS8/.test(x.code)), r.stdout);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -115,3 +115,21 @@ export function eagerScript(classSource: string, opts: { qconfig?: string; extra
     "",
   ].join("\n");
 }
+
+/** A script defining a one-Linear model M and `q`, its dynamically quantized version (the QS4xx save/load cases). */
+export const DYNAMIC_LINEAR_SCRIPT = py`
+  import torch
+  import torch.nn as nn
+
+
+  class M(nn.Module):
+      def __init__(self):
+          super().__init__()
+          self.fc = nn.Linear(4, 4)
+
+      def forward(self, x):
+          return self.fc(x)
+
+
+  q = torch.ao.quantization.quantize_dynamic(M(), {nn.Linear}, dtype=torch.qint8)
+`;

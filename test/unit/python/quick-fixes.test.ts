@@ -1,7 +1,7 @@
 // Every quick fix: apply it, lint again, and the finding is gone with no new error (test process).
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { checkFix, eagerScript, py } from "./helpers";
+import { DYNAMIC_LINEAR_SCRIPT, checkFix, eagerScript, py } from "./helpers";
 
 test("QS101 fix adds a QuantStub in __init__ and quantizes the input", async () => {
   const fixed = await checkFix(
@@ -157,30 +157,13 @@ test("QS304 fixes: drop int(), use .size(0) for len()", async () => {
   assert.match(twice, /n = x\.size\(0\)/);
 });
 
-const SAVE = py`
-  import torch
-  import torch.nn as nn
-
-
-  class M(nn.Module):
-      def __init__(self):
-          super().__init__()
-          self.fc = nn.Linear(4, 4)
-
-      def forward(self, x):
-          return self.fc(x)
-
-
-  q = torch.ao.quantization.quantize_dynamic(M(), {nn.Linear}, dtype=torch.qint8)
-`;
-
 test("QS401 fix saves the state_dict", async () => {
-  const fixed = await checkFix(SAVE + `torch.save(q, "q.pt")\n`, "QS401");
+  const fixed = await checkFix(DYNAMIC_LINEAR_SCRIPT + `torch.save(q, "q.pt")\n`, "QS401");
   assert.match(fixed, /torch\.save\(q\.state_dict\(\), "q\.pt"\)/);
 });
 
 test("QS402 fix passes weights_only=False", async () => {
-  const fixed = await checkFix(SAVE + `m = torch.load("q.pt", map_location="cpu")\nm.eval()\n`, "QS402");
+  const fixed = await checkFix(DYNAMIC_LINEAR_SCRIPT + `m = torch.load("q.pt", map_location="cpu")\nm.eval()\n`, "QS402");
   assert.match(fixed, /torch\.load\("q\.pt", map_location="cpu", weights_only=False\)/);
 });
 

@@ -1,27 +1,10 @@
 // QS4xx: saving and loading whole quantized models (test process).
 import { test } from "node:test";
-import { checkMarked, py } from "./helpers";
-
-const HEADER = py`
-  import torch
-  import torch.nn as nn
-
-
-  class M(nn.Module):
-      def __init__(self):
-          super().__init__()
-          self.fc = nn.Linear(4, 4)
-
-      def forward(self, x):
-          return self.fc(x)
-
-
-  q = torch.ao.quantization.quantize_dynamic(M(), {nn.Linear}, dtype=torch.qint8)
-`;
+import { DYNAMIC_LINEAR_SCRIPT, checkMarked, py } from "./helpers";
 
 test("QS401 and QS402: torch.save of the whole model, then torch.load with weights_only left True", async () => {
   await checkMarked(
-    HEADER +
+    DYNAMIC_LINEAR_SCRIPT +
       py`
       torch.save(q, "model.pt")  # expect: QS401 warning
       loaded = torch.load("model.pt")  # expect: QS402 error
@@ -33,7 +16,7 @@ test("QS401 and QS402: torch.save of the whole model, then torch.load with weigh
 
 test("QS402 when the loaded object is used as a module; silent for state_dicts and weights_only=False", async () => {
   await checkMarked(
-    HEADER +
+    DYNAMIC_LINEAR_SCRIPT +
       py`
       torch.save(q.state_dict(), "weights.pt")
       fresh = torch.ao.quantization.quantize_dynamic(M(), {nn.Linear}, dtype=torch.qint8)
