@@ -1,6 +1,6 @@
 // Test helper: builds small ONNX models through the IR (single ops or short chains) with deterministic
 // random data, for comparing the float executor with ONNX Runtime and for reader/writer tests (test process).
-import { Graph, makeModel, makeNode, float32Tensor, type Attribute, type Model, type Tensor } from "../../core/src/onnx/ir";
+import { Graph, makeModel, makeNode, float32Tensor, int64Tensor, type Attribute, type Model, type Tensor } from "../../core/src/onnx/ir";
 
 /** Deterministic xorshift32 generator. */
 export function rng(seed: number) {
@@ -18,6 +18,8 @@ export function rng(seed: number) {
     /** Uniform in [lo, hi). */
     uniform: (lo: number, hi: number) => lo + (hi - lo) * next(),
     floats: (n: number, lo = -2, hi = 2) => Float32Array.from({ length: n }, () => lo + (hi - lo) * next()),
+    /** Uniform integer in [lo, hi]. */
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
   };
 }
 
@@ -75,4 +77,20 @@ export function singleOp(
     names.push(name);
   }
   return buildModel({ inputs: { X: x }, initializers: inits, nodes: [{ op, inputs: names, outputs: ["Y"], attributes }], outputs: ["Y"] });
+}
+
+/** torch.onnx.export's dynamic flatten of X to [N, -1]: Shape -> Gather(0) -> Unsqueeze -> Concat(-1) -> Reshape. */
+export function dynamicFlattenModel(inputShape: (number | string)[]): Model {
+  return buildModel({
+    inputs: { X: inputShape },
+    initializers: [int64Tensor("zero", [], [0]), int64Tensor("axes0", [1], [0]), int64Tensor("minus1", [1], [-1])],
+    nodes: [
+      { op: "Shape", inputs: ["X"], outputs: ["shape"] },
+      { op: "Gather", inputs: ["shape", "zero"], outputs: ["n"], attributes: { axis: attr.int(0) } },
+      { op: "Unsqueeze", inputs: ["n", "axes0"], outputs: ["n1"] },
+      { op: "Concat", inputs: ["n1", "minus1"], outputs: ["target"], attributes: { axis: attr.int(0) } },
+      { op: "Reshape", inputs: ["X", "target"], outputs: ["Y"] },
+    ],
+    outputs: ["Y"],
+  });
 }

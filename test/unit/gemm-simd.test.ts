@@ -15,20 +15,8 @@ import {
 } from "../../core/src/wasm/qlinear";
 import { PackedConv2d, type Conv2dGeometry } from "../../core/src/wasm/qconv";
 import type { KernelThreadPool } from "../../core/src/wasm/thread-pool";
+import { rng } from "../helpers/onnx-models";
 
-/** Deterministic xorshift32 generator. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)) };
-}
 
 type Rng = ReturnType<typeof rng>;
 

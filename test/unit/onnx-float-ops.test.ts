@@ -8,7 +8,7 @@ import { loadCore } from "../../core/src/node/load-core";
 import { FloatExecutor } from "../../core/src/runtime/float-executor";
 import { writeModel } from "../../core/src/onnx/write";
 import { float32Tensor, int64Tensor, makeTensor, type Model, type Tensor } from "../../core/src/onnx/ir";
-import { attr, buildModel, count, rng, singleOp } from "../helpers/onnx-models";
+import { attr, buildModel, count, dynamicFlattenModel, rng, singleOp } from "../helpers/onnx-models";
 
 const corePromise = loadCore();
 const executors: FloatExecutor[] = [];
@@ -163,23 +163,7 @@ test("Transpose, Concat, Flatten, Reshape, Squeeze/Unsqueeze", async () => {
 });
 
 test("torch.onnx.export's dynamic flatten: Shape -> Gather -> Unsqueeze -> Concat -> Reshape", async () => {
-  const model = buildModel({
-    inputs: { X: [3, 4, 2, 2] },
-    initializers: [
-      int64Tensor("zero", [], [0]),
-      int64Tensor("axes0", [1], [0]),
-      int64Tensor("minus1", [1], [-1]),
-    ],
-    nodes: [
-      { op: "Shape", inputs: ["X"], outputs: ["shape"] },
-      { op: "Gather", inputs: ["shape", "zero"], outputs: ["n"], attributes: { axis: attr.int(0) } },
-      { op: "Unsqueeze", inputs: ["n", "axes0"], outputs: ["n1"] },
-      { op: "Concat", inputs: ["n1", "minus1"], outputs: ["target"], attributes: { axis: attr.int(0) } },
-      { op: "Reshape", inputs: ["X", "target"], outputs: ["Y"] },
-    ],
-    outputs: ["Y"],
-  });
-  await check(model, { X: [3, 4, 2, 2] });
+  await check(dynamicFlattenModel([3, 4, 2, 2]), { X: [3, 4, 2, 2] });
 });
 
 test("Slice and Gather on float activations (host fallback), Cast of a constant", async () => {
