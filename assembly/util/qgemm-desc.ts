@@ -44,7 +44,11 @@ export const D_NHWC: i32 = 36; // i16 NHWC copy of the input, zero point removed
 export const D_WEIGHT_ZPS: i32 = 37; // reference kernels: i32 zero point per output channel of raw int8 weights
 export const D_NHWC_HP: i32 = 38; // rows of the NHWC copy (>= H + 2PH; extra rows are zero)
 export const D_NHWC_WP: i32 = 39; // columns of the NHWC copy (>= W + 2PW; extra columns are zero)
-export const D_WORDS: i32 = 40;
+// Dynamic row scheduling (linear): the next unclaimed row, claimed with an atomic add; the host sets
+// it to 0 before every job. D_CHUNK_ROWS rows per claim (a multiple of 4, <= D_BLOCK_ROWS).
+export const D_NEXT_ROW: i32 = 40;
+export const D_CHUNK_ROWS: i32 = 41;
+export const D_WORDS: i32 = 42;
 
 /** Reads slot `slot` of the descriptor at `desc`. */
 // @ts-ignore: decorator

@@ -43,9 +43,11 @@ export const D = {
   WEIGHT_ZPS: 37,
   NHWC_HP: 38,
   NHWC_WP: 39,
+  NEXT_ROW: 40,
+  CHUNK_ROWS: 41,
 } as const;
 
-export const DESC_WORDS = 40;
+export const DESC_WORDS = 42;
 
 /** Writes `slots` into the descriptor at `ptr`; other slots keep their values. */
 export function writeDesc(core: WasmCore, ptr: number, slots: Partial<Record<keyof typeof D, number>>): void {

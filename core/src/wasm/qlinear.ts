@@ -59,6 +59,17 @@ export function perChannel(values: ArrayLike<number>, n: number, what: string): 
 }
 
 /**
+ * Rows a thread claims at a time when several share a linear job: about 8 claims per thread, so when
+ * one core runs slower (other load) the rest of the work moves to the others, and at most one block of
+ * L2-sized tiles, so each claim still reuses every weight panel over a full block of rows.
+ */
+export function chunkRowsFor(m: number, threads: number, blockRows: number): number {
+  if (threads <= 1) return blockRows;
+  const rows = (Math.ceil(m / (threads * 8)) + 3) & ~3;
+  return Math.max(4, Math.min(blockRows, rows));
+}
+
+/**
  * Scratch memory reused across calls, grown on demand. The pointer it hands out is aligned to a cache
  * line, so per-thread regions at cache-line multiples (see alignCacheLine) never share a line.
  */
@@ -198,6 +209,8 @@ export class PackedLinear extends WasmAllocations {
       SCRATCH: scratch,
       SCRATCH_STRIDE: stride,
       BLOCK_ROWS: blockRows,
+      NEXT_ROW: 0,
+      CHUNK_ROWS: chunkRowsFor(m, threads, blockRows),
     });
   }
 
