@@ -6,22 +6,17 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { writeNpy } from "../../core/src/data/npy";
 import { Graph, makeModel, makeNode, float32Tensor } from "../../core/src/onnx/ir";
 import { writeModel } from "../../core/src/onnx/write";
 import { repoRoot } from "../helpers/shared";
+import { runCli as cli } from "../helpers/cli";
 
 const example = path.join(repoRoot, "examples/digits");
 const model = path.join(example, "model.onnx");
 const calib = path.join(example, "calib.npy");
 const testX = path.join(example, "test_x.npy");
 const testY = path.join(example, "test_y.npy");
-
-function cli(args: string[], opts: { cwd: string }) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/quantscope.js"), ...args], { cwd: opts.cwd, encoding: "utf8", timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "qs-cli-pipeline-"));

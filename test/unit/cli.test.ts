@@ -1,18 +1,9 @@
 // The quantscope CLI's contract: help, version, routing, exit codes and one-line errors (test process).
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { repoRoot } from "../helpers/shared";
-
-export function cli(args: string[], opts: { cwd?: string } = {}) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/quantscope.js"), ...args], {
-    cwd: opts.cwd ?? repoRoot,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { runCli as cli } from "../helpers/cli";
 
 test("--help prints usage with the commands", () => {
   const r = cli(["--help"]);

@@ -6,15 +6,14 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { repoRoot } from "../helpers/shared";
+import { runCli } from "../helpers/cli";
 
 const example = path.join(repoRoot, "examples/digits");
 const BASE = ["compare", path.join(example, "model.onnx"), "--backend", "x86", "--calib", path.join(example, "calib.npy"), "--data", path.join(example, "test_x.npy")];
 
 function cli(argv: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/quantscope.js"), ...argv], { cwd, encoding: "utf8", timeout: 180_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(argv, { cwd, timeoutMs: 180_000 });
 }
 
 type Schema = { required?: string[]; properties?: Record<string, Schema>; items?: Schema; allOf?: Schema[]; $ref?: string; $defs?: Record<string, Schema> };

@@ -5,14 +5,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import type { LintRecord } from "../../../core/cli/commands/lint";
 import { repoRoot, sharedPath } from "../../helpers/shared";
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/quantscope.js"), ...args], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { runCli as cli } from "../../helpers/cli";
 
 const corpus = path.relative(repoRoot, sharedPath("corpus-dev"));
 
