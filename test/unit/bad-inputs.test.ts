@@ -323,3 +323,4 @@ test("fuzz crasher onnx-executor-relu-on-uint8.json: a float kernel on a uint8 v
   assert.deepEqual(y.get("y")!.dims, [8, 3]);
   good.dispose();
 });
+crasher("onnx-transpose-empty-perm.json", readAndInfer, "node 'n0' (Transpose): perm [] is not a permutation of 1 axes");

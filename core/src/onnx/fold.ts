@@ -265,6 +265,9 @@ function transpose(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
   const data = need(node, inputs, 0);
   const rank = data.dims.length;
   const perm = attrInts(node, "perm") ?? data.dims.map((_, i) => rank - 1 - i);
+  if (perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
+    throw new InputError(`${describeNode(node)}: perm [${perm.join(", ")}] is not a permutation of ${rank} axes`);
+  }
   const dims = perm.map((p) => data.dims[p]);
   const inStrides = stridesOf(data.dims);
   const outStrides = stridesOf(dims);
