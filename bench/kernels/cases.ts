@@ -40,6 +40,8 @@ export interface BenchResult {
   cpuGops: number;
   /** Ops per second of the busiest thread's CPU time (null where /proc is unavailable). */
   busiestThreadGops: number | null;
+  /** Ours, several threads: wall-clock speedup over 1 thread, median of interleaved rounds. */
+  speedup?: number | null;
 }
 
 /** Deterministic bytes for inputs and weights. */
@@ -139,4 +141,26 @@ export async function measure(ops: number, run: () => unknown | Promise<unknown>
     cpuGops: median(cpu),
     busiestThreadGops: busiest.length === 5 ? median(busiest) : null,
   };
+}
+
+/**
+ * Wall-clock speedup of `many` over `one` (the same job on more threads): rounds alternate a batch of
+ * each, and the median of the per-round ratios is returned. Interleaving cancels most of the slow
+ * drift of a shared machine's load, which separate 1- and 2-thread medians minutes apart do not.
+ */
+export function interleavedSpeedup(one: () => void, many: () => void, rounds = 9): number {
+  const batch = (f: () => void, reps: number) => {
+    const start = performance.now();
+    for (let i = 0; i < reps; i++) f();
+    return performance.now() - start;
+  };
+  one();
+  many();
+  const t0 = performance.now();
+  one();
+  const reps = Math.max(1, Math.ceil(40 / Math.max(performance.now() - t0, 0.01)));
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) ratios.push(batch(one, reps) / batch(many, reps));
+  ratios.sort((a, b) => a - b);
+  return ratios[rounds >> 1];
 }

@@ -172,8 +172,13 @@ function main() {
       if (one === null || many === null) continue;
       const busy =
         oneBusy && manyBusy ? `, ${(manyBusy / oneBusy).toFixed(2)}x by busiest-thread CPU time` : "";
+      const interleaved = median(
+        rs.filter((r) => r.case === gemmCase && r.threads === t).map((r) => r.speedup ?? null),
+      );
+      const inter =
+        interleaved === null ? "" : `, ${interleaved.toFixed(2)}x in interleaved 1/${t}-thread rounds`;
       console.log(
-        `${label} ${gemmCase} scaling: ${t} threads = ${(many / one).toFixed(2)}x 1 thread (wall clock)${busy}`,
+        `${label} ${gemmCase} scaling: ${t} threads = ${(many / one).toFixed(2)}x 1 thread (wall-clock medians)${inter}${busy}`,
       );
     }
   }

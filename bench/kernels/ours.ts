@@ -6,7 +6,15 @@ import { createKernelThreadPool } from "../../core/src/node/kernel-threads";
 import { PackedLinear } from "../../core/src/wasm/qlinear";
 import { PackedConv2d } from "../../core/src/wasm/qconv";
 import type { KernelThreadPool } from "../../core/src/wasm/thread-pool";
-import { CASES, applyBenchPriority, measure, opsOf, pseudoRandomBytes, type Measured } from "./cases";
+import {
+  CASES,
+  applyBenchPriority,
+  interleavedSpeedup,
+  measure,
+  opsOf,
+  pseudoRandomBytes,
+  type Measured,
+} from "./cases";
 
 async function main() {
   applyBenchPriority();
@@ -20,6 +28,7 @@ async function main() {
     for (const t of threadCounts) {
       const pool = pools.get(t);
       let m: Measured;
+      let speedup: number | null = null;
       if (c.kind === "gemm") {
         const w = new Int8Array(pseudoRandomBytes(c.n * c.k, 1).buffer);
         const packed = new PackedLinear(
@@ -34,6 +43,11 @@ async function main() {
         const out = core.alloc(c.m * c.n);
         core.u8(inp, c.m * c.k).set(pseudoRandomBytes(c.m * c.k, 2));
         m = await measure(opsOf(c), () => packed.run(inp, out, c.m, q, pool));
+        if (pool && threadCounts.includes(1))
+          speedup = interleavedSpeedup(
+            () => packed.run(inp, out, c.m, q),
+            () => packed.run(inp, out, c.m, q, pool),
+          );
         core.free(inp);
         core.free(out);
         packed.dispose();
@@ -72,6 +86,7 @@ async function main() {
           gops: m.gops,
           cpuGops: m.cpuGops,
           busiestThreadGops: m.busiestThreadGops,
+          speedup,
         }),
       );
     }
