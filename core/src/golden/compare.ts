@@ -1,4 +1,5 @@
 // Comparison of computed results against golden values, reporting the first mismatch (any process).
+import type { CaseOutcome } from "./verify";
 
 export interface Mismatch {
   index: number;
@@ -38,4 +39,9 @@ export function firstFloatMismatch(
 export function describeMismatch(what: string, m: Mismatch): string {
   if (m.index < 0) return `${what}: length ${m.actual}, expected ${m.expected}`;
   return `${what}[${m.index}] = ${m.actual}, expected ${m.expected}`;
+}
+
+/** A case's outcome from its comparison: pass, or fail naming the first mismatch of `what`. */
+export function mismatchOutcome(what: string, m: Mismatch | undefined): CaseOutcome {
+  return m ? { status: "fail", detail: describeMismatch(what, m) } : { status: "pass" };
 }

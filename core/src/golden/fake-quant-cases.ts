@@ -3,7 +3,7 @@
 // several batches (output, scale and zero point after every step).
 import type { CaseHandler, GoldenCase } from "./verify";
 import { decodeFloat32 } from "./arrays";
-import { describeMismatch, firstFloatMismatch, firstIntMismatch, type Mismatch } from "./compare";
+import { describeMismatch, firstFloatMismatch, firstIntMismatch, mismatchOutcome, type Mismatch } from "./compare";
 import { InputError } from "../errors";
 import {
   QAT_BACKENDS,
@@ -26,7 +26,7 @@ const perTensorCase: CaseHandler = (c, core) => {
     num(c, "quant_max"),
   );
   const m = firstFloatMismatch(decodeFloat32(c.out, "out").data, out, FLOAT_RTOL);
-  return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
+  return mismatchOutcome("out", m);
 };
 
 const perChannelCase: CaseHandler = (c, core) => {
@@ -42,7 +42,7 @@ const perChannelCase: CaseHandler = (c, core) => {
     num(c, "quant_max"),
   );
   const m = firstFloatMismatch(decodeFloat32(c.out, "out").data, out, FLOAT_RTOL);
-  return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
+  return mismatchOutcome("out", m);
 };
 
 const qatCase: CaseHandler = (c, core) => {

@@ -5,7 +5,7 @@
 import type { CaseHandler, CaseOutcome, GoldenCase } from "./verify";
 import type { WasmCore } from "../wasm/core";
 import { decodeArray } from "./arrays";
-import { describeMismatch, firstIntMismatch } from "./compare";
+import { firstIntMismatch, mismatchOutcome } from "./compare";
 import { isEngine, type Engine } from "../backends/engine";
 import {
   QuantizedElementwiseKernels,
@@ -174,7 +174,7 @@ function verify(op: string, c: GoldenCase, core: WasmCore): CaseOutcome {
     };
   }
   const m = firstIntMismatch(expected.data, computed.out);
-  return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
+  return mismatchOutcome("out", m);
 }
 
 export const handlers: Record<string, CaseHandler> = Object.fromEntries(

@@ -3,7 +3,7 @@
 // PyTorch: uint8 outputs exactly; dynamic linear's float outputs within 1e-6 relative, no absolute slack.
 import type { CaseHandler, CaseOutcome, GoldenCase } from "./verify";
 import { decodeArray, decodeFloat32, type Tensor } from "./arrays";
-import { describeMismatch, firstFloatMismatch, firstIntMismatch } from "./compare";
+import { firstFloatMismatch, firstIntMismatch, mismatchOutcome } from "./compare";
 import { InputError } from "../errors";
 import { isEngine, type Engine } from "../backends/engine";
 import { PackedLinear, type QuantizedWeights } from "../wasm/qlinear";
@@ -89,7 +89,7 @@ function biasOf(c: GoldenCase): Float32Array | undefined {
 
 function compareInts(expected: Tensor, actual: Uint8Array): CaseOutcome {
   const m = firstIntMismatch(expected.data, actual);
-  return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
+  return mismatchOutcome("out", m);
 }
 
 function withPacked<P extends { dispose(): void }, T>(packed: P, fn: (p: P) => T): T {
@@ -177,7 +177,7 @@ const linearDynamicCase: CaseHandler = (c: GoldenCase, core: WasmCore) => {
     p.runDynamic(x.data, x.shape[0], reduceRange),
   );
   const m = firstFloatMismatch(expected.data, out, DYNAMIC_RTOL, 0);
-  return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
+  return mismatchOutcome("out", m);
 };
 
 export const handlers: Record<string, CaseHandler> = {

@@ -3,7 +3,7 @@
 // integers exactly, floats within 1e-6 relative.
 import type { CaseHandler, CaseOutcome, GoldenCase } from "./verify";
 import { decodeArray, decodeFloat32 } from "./arrays";
-import { describeMismatch, firstFloatMismatch, firstIntMismatch } from "./compare";
+import { describeMismatch, firstFloatMismatch, firstIntMismatch, mismatchOutcome } from "./compare";
 import { InputError } from "../errors";
 import {
   dequantizePerTensor,
@@ -123,7 +123,7 @@ const quantizePerChannelCase: CaseHandler = (c, core) => {
     dtype,
   );
   const m = firstIntMismatch(decodeArray(c.out, "out").data, q);
-  return m ? { status: "fail", detail: describeMismatch("out", m) } : { status: "pass" };
+  return mismatchOutcome("out", m);
 };
 
 const quantizePerTensorDynamicCase: CaseHandler = (c, core): CaseOutcome => {
@@ -142,7 +142,7 @@ const quantizePerTensorDynamicCase: CaseHandler = (c, core): CaseOutcome => {
   if (expZp !== r.zeroPoint)
     return { status: "fail", detail: `zero_point = ${r.zeroPoint}, expected ${expZp}` };
   const m = firstIntMismatch(decodeArray(out.int_repr, "out.int_repr").data, r.data);
-  return m ? { status: "fail", detail: describeMismatch("int_repr", m) } : { status: "pass" };
+  return mismatchOutcome("int_repr", m);
 };
 
 export const handlers: Record<string, CaseHandler> = {
