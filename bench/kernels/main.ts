@@ -6,9 +6,9 @@
 // measured in process CPU time ("*_cpu_gops": ops per CPU-second, robust when other processes share
 // the cores; for 2 threads it is per-core throughput, not speed) and in the busiest thread's CPU time
 // ("*_busiest_gops": the critical path if each thread had a core). GOPS = 2 * MACs / s.
-// --case keeps the cases whose name contains one of the comma-separated substrings; --rounds N runs
-// the runtimes alternately N times per case (ours, web, node, ours, ...) and reports each figure's
-// median over the rounds; --nice=N runs the children at that niceness, and on Linux with autogroup
+// --case keeps the cases whose name contains one of the comma-separated substrings; --rounds N makes
+// N passes over the cases (each case: ours, web, node, one after another) and reports each figure's
+// median over the passes; --nice=N runs the children at that niceness, and on Linux with autogroup
 // scheduling this session too (negative: root only), so the runtimes get the cores of a shared machine.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -85,19 +85,22 @@ function main() {
   const cases = CASES.filter((c) => !filters || filters.some((f) => c.name.includes(f)));
   if (cases.length === 0)
     throw new Error(`--case ${values.case} matches no case (cases: ${CASES.map((c) => c.name).join(", ")})`);
-  // Case by case, the three runtimes one after another (and round after round): on a shared, noisy
-  // machine this keeps each comparison within the same few seconds.
+  // Case by case, the three runtimes one after another: on a shared, noisy machine this keeps each
+  // comparison within the same few seconds.
   const ours: BenchResult[] = [];
   const web: BenchResult[] = [];
   const native: BenchResult[] = [];
   withSessionNiceness(values.nice, () => {
-    for (const c of cases) {
-      for (let round = 0; round < rounds; round++) {
+    // Rounds outermost: a case's rounds lie a whole pass apart, so one slow spell of the machine
+    // does not land on every round of the same case.
+    for (let round = 0; round < rounds; round++) {
+      for (const c of cases) {
         ours.push(...child("ours.ts", [threads.join(","), c.name], values.nice));
         for (const t of threads) web.push(...child("ort.ts", ["web", String(t), c.name], values.nice));
         native.push(...child("ort.ts", ["node", threads.join(","), c.name], values.nice));
+        if (!values.json)
+          process.stderr.write(`bench:kernels: round ${round + 1}/${rounds}, ${c.name} done\n`);
       }
-      if (!values.json) process.stderr.write(`bench:kernels: ${c.name} done\n`);
     }
   });
   const find = (
