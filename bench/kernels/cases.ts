@@ -105,7 +105,12 @@ function busiestThreadNs(
 export function applyBenchPriority(): void {
   const value = process.env.QS_BENCH_NICE;
   if (value === undefined || value === "") return;
-  os.setPriority(Number(value));
+  try {
+    os.setPriority(Number(value));
+  } catch (e) {
+    // Not permitted (raising priority needs root): measure at the normal priority and say so.
+    process.stderr.write(`bench:kernels: niceness ${value} not applied (${(e as Error).message})\n`);
+  }
 }
 
 /**

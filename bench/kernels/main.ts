@@ -47,7 +47,12 @@ function withSessionNiceness<T>(nice: string | undefined, body: () => T): T {
   const file = "/proc/self/autogroup";
   if (nice === undefined || !fs.existsSync(file)) return body();
   const before = /nice\s+(-?\d+)/.exec(fs.readFileSync(file, "utf8"))?.[1];
-  fs.writeFileSync(file, nice);
+  try {
+    fs.writeFileSync(file, nice);
+  } catch (e) {
+    process.stderr.write(`bench:kernels: session niceness ${nice} not applied (${(e as Error).message})\n`);
+    return body();
+  }
   try {
     return body();
   } finally {
