@@ -1,8 +1,9 @@
 // Adapts the Python analyzer (core/src/python, tree-sitter WASM loaded from dist/) to the server's PythonSupport
 // interface (server process).
-import { SymbolKind, type DocumentSymbol, type TextDocumentContentChangeEvent } from "vscode-languageserver/node";
+import { SymbolKind, type TextDocumentContentChangeEvent } from "vscode-languageserver/node";
 import { loadPythonAnalyzer } from "../../core/src/node/python-wasm";
 import { PythonDocument, type PythonSymbol, type PythonTextChange } from "../../core/src/python/index";
+import { toDocumentSymbol } from "./handlers/symbols";
 import type { PythonDocumentState, PythonSupport } from "./python-support";
 
 const SYMBOL_KIND: Record<PythonSymbol["kind"], SymbolKind> = {
@@ -11,10 +12,6 @@ const SYMBOL_KIND: Record<PythonSymbol["kind"], SymbolKind> = {
   method: SymbolKind.Method,
   function: SymbolKind.Function,
 };
-
-function toDocumentSymbol(s: PythonSymbol): DocumentSymbol {
-  return { name: s.name, detail: s.detail, kind: SYMBOL_KIND[s.kind], range: s.range, selectionRange: s.selectionRange, children: s.children.map(toDocumentSymbol) };
-}
 
 function asDocument(state: PythonDocumentState): PythonDocument {
   if (!(state instanceof PythonDocument)) throw new Error("not a Python document of this analyzer");
@@ -42,6 +39,6 @@ export async function loadPythonSupport(): Promise<PythonSupport> {
     dispose: (doc) => asDocument(doc).dispose(),
     analyze: (doc, lint) => analyzer.analyze(asDocument(doc), lint),
     hover: (doc, position) => analyzer.hoverAt(asDocument(doc), position),
-    symbols: (doc) => analyzer.documentSymbols(asDocument(doc)).map(toDocumentSymbol),
+    symbols: (doc) => analyzer.documentSymbols(asDocument(doc)).map((p) => toDocumentSymbol(p, SYMBOL_KIND)),
   };
 }

@@ -1,6 +1,6 @@
 // textDocument/documentSymbol: the outline of qconfig files (sections, op types, nodes) and of Python files
 // (from the analyzer) (server process).
-import { SymbolKind, type CancellationToken, type DocumentSymbol, type DocumentSymbolParams, type SymbolInformation } from "vscode-languageserver/node";
+import { SymbolKind, type CancellationToken, type DocumentSymbol, type DocumentSymbolParams, type Range, type SymbolInformation } from "vscode-languageserver/node";
 import { qconfigSymbols, type QconfigSymbol } from "../../../core/src/qconfig/symbols";
 import type { ClientFeatures } from "../features";
 import { MAX_ANALYZED_CHARS, type Session } from "../session";
@@ -12,14 +12,25 @@ const KIND: Record<QconfigSymbol["kind"], SymbolKind> = {
   value: SymbolKind.Property,
 };
 
-function toDocumentSymbol(s: QconfigSymbol): DocumentSymbol {
+/** An outline entry of core (qconfig or Python symbols): LSP's shape, with its own kind names. */
+interface OutlineSymbol<K extends string> {
+  name: string;
+  detail?: string;
+  kind: K;
+  range: Range;
+  selectionRange: Range;
+  children: OutlineSymbol<K>[];
+}
+
+/** A core outline entry and its children as LSP DocumentSymbols, kinds mapped by `kinds`. */
+export function toDocumentSymbol<K extends string>(s: OutlineSymbol<K>, kinds: Record<K, SymbolKind>): DocumentSymbol {
   return {
     name: s.name,
     detail: s.detail,
-    kind: KIND[s.kind],
+    kind: kinds[s.kind],
     range: s.range,
     selectionRange: s.selectionRange,
-    children: s.children.map(toDocumentSymbol),
+    children: s.children.map((c) => toDocumentSymbol(c, kinds)),
   };
 }
 
@@ -42,7 +53,7 @@ export function documentSymbols(
   const text = snapshot.document.getText();
   if (text.length > MAX_ANALYZED_CHARS) return [];
   let symbols: DocumentSymbol[] = [];
-  if (snapshot.kind === "qconfig") symbols = qconfigSymbols(text).map(toDocumentSymbol);
+  if (snapshot.kind === "qconfig") symbols = qconfigSymbols(text).map((q) => toDocumentSymbol(q, KIND));
   else if (snapshot.python && session.pythonSupport) symbols = session.pythonSupport.symbols(snapshot.python);
   return features.hierarchicalSymbols ? symbols : flatten(snapshot.uri, symbols);
 }
