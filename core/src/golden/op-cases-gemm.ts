@@ -114,16 +114,15 @@ function linearCase(relu: boolean): CaseHandler {
     const m = x.shape[0];
     const expected = decodeArray(c.out, "out");
     const out = withPacked(new PackedLinear(core, engine, n, k, w, biasOf(c)), (p) =>
-      p.runArrays(x.data, m, {
-        inScale: x.scale,
-        inZeroPoint: x.zeroPoint,
-        outScale: num(c, "out_scale"),
-        outZeroPoint: num(c, "out_zero_point"),
-        relu,
-      }),
+      p.runArrays(x.data, m, requantOf(c, x, relu)),
     );
     return compareInts(expected, out);
   };
+}
+
+/** The int8 op's requantization: the input activation's qparams, the case's output qparams, fused ReLU. */
+function requantOf(c: GoldenCase, x: { scale: number; zeroPoint: number }, relu: boolean) {
+  return { inScale: x.scale, inZeroPoint: x.zeroPoint, outScale: num(c, "out_scale"), outZeroPoint: num(c, "out_zero_point"), relu };
 }
 
 function conv2dCase(relu: boolean): CaseHandler {
@@ -150,13 +149,7 @@ function conv2dCase(relu: boolean): CaseHandler {
       );
     const expected = decodeArray(c.out, "out");
     const out = withPacked(new PackedConv2d(core, engine, geometry, w, biasOf(c)), (packed) =>
-      packed.runArrays(x.data, batch, h, wd, {
-        inScale: x.scale,
-        inZeroPoint: x.zeroPoint,
-        outScale: num(c, "out_scale"),
-        outZeroPoint: num(c, "out_zero_point"),
-        relu,
-      }),
+      packed.runArrays(x.data, batch, h, wd, requantOf(c, x, relu)),
     );
     return compareInts(expected, out);
   };
