@@ -60,7 +60,8 @@ function readCases(file: string): GoldenCase[] {
   try {
     parsed = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new InputError(`not valid JSON (${(e as Error).message})`, file);
+    // V8's message quotes the source, newlines included: fold it so the error stays one line.
+    throw new InputError(`not valid JSON (${(e as Error).message.replace(/\s*\n\s*/g, " ")})`, file);
   }
   if (!Array.isArray(parsed) || !parsed.every((c) => typeof c === "object" && c !== null && !Array.isArray(c))) {
     throw new InputError("expected a JSON array of case objects", file);

@@ -28,6 +28,11 @@ import {
   type QConfigFile,
 } from "./types";
 
+/** Quotes a string from the user's file for a message: JSON escapes keep a message on one line. */
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
 export const QCONFIG_RULES = {
   QS800: "invalid JSON",
   QS801: "unknown key",
@@ -142,7 +147,7 @@ function validate(ctx: Context, node: JsonValueNode, schema: SchemaNode, path: s
       for (const prop of node.properties) {
         const key = prop.key.value;
         if (seen.has(key)) {
-          ctx.report("QS805", "error", `duplicate key "${key}": JSON parsers keep only the last one`, prop.key.offset, prop.key.length);
+          ctx.report("QS805", "error", `duplicate key ${quote(key)}: JSON parsers keep only the last one`, prop.key.offset, prop.key.length);
         }
         seen.set(key, prop);
         const sub = getOwn(schema.properties, key) ?? schema.additionalProperties;
@@ -155,7 +160,7 @@ function validate(ctx: Context, node: JsonValueNode, schema: SchemaNode, path: s
           ctx.report(
             "QS840",
             "warning",
-            `"${key}" is not an ONNX op type QuantScope knows${s ? `; did you mean "${s}"?` : ""} (op types are case-sensitive, as in the ONNX graph)`,
+            `${quote(key)} is not an ONNX op type QuantScope knows${s ? `; did you mean "${s}"?` : ""} (op types are case-sensitive, as in the ONNX graph)`,
             prop.key.offset,
             prop.key.length,
             s ? [{ title: `Rename to "${s}"`, edits: [ctx.replace(prop.key, JSON.stringify(s))] }] : undefined,
@@ -178,7 +183,7 @@ function validate(ctx: Context, node: JsonValueNode, schema: SchemaNode, path: s
       ctx.report(
         "QS803",
         "error",
-        `unknown ${path[path.length - 1] ?? "value"} "${node.value}"${s ? `; did you mean "${s}"?` : ""} (one of ${values.join(", ")})`,
+        `unknown ${path[path.length - 1] ?? "value"} ${quote(String(node.value))}${s ? `; did you mean "${s}"?` : ""} (one of ${values.join(", ")})`,
         node.offset,
         node.length,
         s ? [{ title: `Change to "${s}"`, edits: [ctx.replace(node, JSON.stringify(s))] }] : undefined,
@@ -260,7 +265,7 @@ function reportUnknownKey(ctx: Context, prop: JsonPropertyNode, known: string[],
   ctx.report(
     "QS801",
     "error",
-    `unknown key "${key}" ${place}${s ? `; did you mean "${s}"?` : ""}${known.length ? ` (expected ${known.join(", ")})` : ""}`,
+    `unknown key ${quote(key)} ${place}${s ? `; did you mean "${s}"?` : ""}${known.length ? ` (expected ${known.join(", ")})` : ""}`,
     prop.key.offset,
     prop.key.length,
     s ? [{ title: `Rename to "${s}"`, edits: [ctx.replace(prop.key, JSON.stringify(s))] }] : undefined,
@@ -408,13 +413,13 @@ function checkSemantics(ctx: Context, root: JsonObjectNode, file: QConfigFile, o
         ctx.report(
           "QS841",
           "warning",
-          `${modelName} has no node "${name}"${s ? `; did you mean "${s}"?` : ""} (node names, or the first output of unnamed nodes)`,
+          `${modelName} has no node ${quote(name)}${s ? `; did you mean "${s}"?` : ""} (node names, or the first output of unnamed nodes)`,
           p.key.offset,
           p.key.length,
           s ? [{ title: `Rename to "${s}"`, edits: [ctx.replace(p.key, JSON.stringify(s))] }] : undefined,
         );
       }
-      collect(p.value, file.nodes?.[name], "node", `node "${name}"`, opType);
+      collect(p.value, file.nodes?.[name], "node", `node ${quote(name)}`, opType);
     }
   }
   for (const site of sites) checkSite(ctx, site, backend);
