@@ -37,7 +37,7 @@ export async function loadPythonSupport(): Promise<PythonSupport> {
       return edits ? asDocument(previous).edit(edits, newText) : analyzer.parse(newText);
     },
     dispose: (doc) => asDocument(doc).dispose(),
-    analyze: (doc, lint) => analyzer.analyze(asDocument(doc), lint),
+    analyze: (doc, lint, shouldStop) => analyzer.analyzeWithin(asDocument(doc), lint, { shouldStop }),
     hover: (doc, position) => analyzer.hoverAt(asDocument(doc), position),
     symbols: (doc) => analyzer.documentSymbols(asDocument(doc)).map((p) => toDocumentSymbol(p, SYMBOL_KIND)),
   };

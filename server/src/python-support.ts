@@ -9,13 +9,20 @@ export interface PythonDocumentState {
   readonly text: string;
 }
 
+export interface PythonAnalysis {
+  findings: Finding[];
+  /** Enabled rules that did not run because `shouldStop` said so. */
+  skippedRules?: string[];
+}
+
 export interface PythonSupport {
   parse(text: string): PythonDocumentState;
   /** Incremental re-parse after LSP content changes (applied in order) that produced `newText`. */
   edit(previous: PythonDocumentState, changes: TextDocumentContentChangeEvent[], newText: string): PythonDocumentState;
   /** Frees a parse that no snapshot uses any more (tree-sitter trees live in WASM memory). */
   dispose(doc: PythonDocumentState): void;
-  analyze(doc: PythonDocumentState, lint: LintSettings): Finding[];
+  /** Findings of the enabled rules; `shouldStop` is asked between rule families (the time budget). */
+  analyze(doc: PythonDocumentState, lint: LintSettings, shouldStop?: () => boolean): PythonAnalysis;
   hover(doc: PythonDocumentState, position: Position): string | undefined;
   symbols(doc: PythonDocumentState): DocumentSymbol[];
 }

@@ -8,7 +8,7 @@ import { isQconfigFileName } from "../../core/src/qconfig/index";
 import type { ModelInfo } from "../../core/src/qconfig/model-nodes";
 import { ModelIndex } from "./model-index";
 import { PyprojectResolver } from "./pyproject";
-import { applyLintSettings, mergeSettings, type ClientSettings, type ServerSettings } from "./settings";
+import { applyLintSettings, DEFAULT_TIME_BUDGET_MS, mergeSettings, type ClientSettings, type ServerSettings } from "./settings";
 import type { PythonSupport, PythonDocumentState } from "./python-support";
 
 export type DocumentKind = "python" | "qconfig";
@@ -32,6 +32,16 @@ export interface Analysis {
   findings: Finding[];
   /** Why nothing was analyzed, when nothing was. */
   skipped?: string;
+  /** Set when the Python analysis ran out of its time budget: `findings` are partial. */
+  stoppedEarly?: StoppedEarly;
+}
+
+/** What the time budget cut off (published as one QS900 information diagnostic). */
+export interface StoppedEarly {
+  elapsedMs: number;
+  budgetMs: number;
+  /** Enabled rules that did not run, in code order. */
+  skippedRules: string[];
 }
 
 interface OpenDocument {
@@ -81,6 +91,11 @@ export class Session {
   /** The settings for one document: the client's, with select/ignore from its pyproject.toml where unset. */
   settingsFor(uri: string): ServerSettings {
     return mergeSettings(this.client, this.pyproject.lintFor(uri));
+  }
+
+  /** How long one document's Python analysis may run (`quantscope.analysis.timeBudgetMs`). */
+  get timeBudgetMs(): number {
+    return this.client.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
   }
 
   /** Bumped whenever settings change, so cached analyses and pull result ids go stale. */
@@ -194,8 +209,17 @@ export class Session {
     }
     if (!this.python || !snapshot.python) return { ...base, findings: [], skipped: "the Python analyzer is not loaded" };
     try {
-      const findings = this.python.analyze(snapshot.python, settings.lint);
-      return { ...base, findings: applyLintSettings(findings, settings.lint) };
+      // Wall clock, checked between rule families: a pathological file gets partial results, not a frozen server.
+      const budgetMs = this.timeBudgetMs;
+      const started = performance.now();
+      const result = this.python.analyze(snapshot.python, settings.lint, () => performance.now() - started >= budgetMs);
+      const analysis: Analysis = { ...base, findings: applyLintSettings(result.findings, settings.lint) };
+      if (result.skippedRules?.length) {
+        const elapsedMs = Math.round(performance.now() - started);
+        analysis.stoppedEarly = { elapsedMs, budgetMs, skippedRules: result.skippedRules };
+        this.log(`${snapshot.uri}: analysis stopped after ${elapsedMs} ms (budget ${budgetMs} ms); skipped ${result.skippedRules.join(", ")}`);
+      }
+      return analysis;
     } catch (e) {
       // Cached like a result, so a document that trips the analyzer is not re-analyzed on every request.
       this.log(`the Python analyzer failed on ${snapshot.uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

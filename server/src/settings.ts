@@ -20,10 +20,15 @@ export interface ServerSettings {
 
 export const DEFAULT_SETTINGS: ServerSettings = { backend: "x86", lint: {} };
 
+/** How long the Python analysis of one document may take before it stops and says so (QS900). */
+export const DEFAULT_TIME_BUDGET_MS = 2000;
+
 /** What the client's configuration says (the backend unset when it says nothing valid). */
 export interface ClientSettings {
   backend?: Engine;
   lint: LintSettings;
+  /** `analysis.timeBudgetMs`: a number of milliseconds >= 0; absent when unset or invalid. */
+  timeBudgetMs?: number;
 }
 
 function stringArray(v: unknown): string[] | undefined {
@@ -33,7 +38,7 @@ function stringArray(v: unknown): string[] | undefined {
 /**
  * Reads the client's `quantscope` configuration object. Unknown or malformed values fall back to the defaults
  * (a bad setting must not stop the server). `lint.select/ignore` are read, and `rules.select/ignore` (the names the
- * extension's manifest declares) as well.
+ * extension's manifest declares) as well, and `analysis.timeBudgetMs`.
  */
 export function settingsFromClient(section: unknown): ClientSettings {
   const s = section && typeof section === "object" ? (section as Record<string, unknown>) : {};
@@ -49,7 +54,10 @@ export function settingsFromClient(section: unknown): ClientSettings {
   const ignore = stringArray(pick("ignore"));
   if (select && select.length) lint.select = select;
   if (ignore && ignore.length) lint.ignore = ignore;
-  return { backend, lint };
+  const settings: ClientSettings = { backend, lint };
+  const budget = group("analysis").timeBudgetMs ?? s["analysis.timeBudgetMs"];
+  if (typeof budget === "number" && Number.isFinite(budget) && budget >= 0) settings.timeBudgetMs = budget;
+  return settings;
 }
 
 /** Editor settings over pyproject: each of select/ignore comes from the editor when set there. */

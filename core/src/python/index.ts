@@ -3,12 +3,13 @@
 // for Node), so this module does no I/O.
 import { Language, Parser } from "./tree-sitter";
 import type { Finding, Position } from "../diagnostics";
-import { analyzeDocument, fileAnalysis } from "./analyze";
+import { analyzeDocument, analyzeDocumentWithin, fileAnalysis, type AnalysisOptions, type AnalysisResult } from "./analyze";
 import type { LintConfig } from "./config";
 import { parseDocument, PythonDocument, type TextChange } from "./document";
 import { documentSymbols, hoverAt, type PythonSymbol } from "./hover";
 
 export type { LintConfig } from "./config";
+export type { AnalysisOptions, AnalysisResult } from "./analyze";
 export { parsePyprojectConfig, isRuleEnabled, suppressionCodes } from "./config";
 export { PythonDocument, type TextChange } from "./document";
 export type { PythonSymbol } from "./hover";
@@ -26,6 +27,8 @@ export interface PythonAnalyzer {
   parse(text: string): PythonDocument;
   /** All enabled findings for the document (0-based ranges), suppression comments applied. */
   analyze(doc: PythonDocument, config?: LintConfig): Finding[];
+  /** The same, stopping between rule families when `options.shouldStop` says so (the server's time budget). */
+  analyzeWithin(doc: PythonDocument, config: LintConfig, options: AnalysisOptions): AnalysisResult;
   /** Markdown for the symbol under the cursor (e.g. what a submodule becomes after convert). */
   hoverAt(doc: PythonDocument, position: Position): string | undefined;
   /** Modules, their submodules and methods, and top-level functions. */
@@ -49,6 +52,7 @@ export async function createPythonAnalyzer(init: PythonAnalyzerInit): Promise<Py
   return {
     parse: (text) => parseDocument(parser, text),
     analyze: (doc, config = {}) => analyzeDocument(doc, config),
+    analyzeWithin: (doc, config, options) => analyzeDocumentWithin(doc, config, options),
     hoverAt: (doc, position) => hoverAt(fileAnalysis(doc), position),
     documentSymbols: (doc) => documentSymbols(fileAnalysis(doc)),
   };

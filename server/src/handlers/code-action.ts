@@ -12,7 +12,7 @@ import {
 import type { Finding, Range } from "../../../core/src/diagnostics";
 import type { ClientFeatures } from "../features";
 import type { DocumentSnapshot, Session } from "../session";
-import { DIAGNOSTIC_SOURCE } from "./diagnostics";
+import { ANALYSIS_STOPPED_CODE, DIAGNOSTIC_SOURCE } from "./diagnostics";
 
 const sameRange = (a: Range, b: Range) =>
   a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
@@ -75,7 +75,8 @@ export function codeActions(session: Session, features: ClientFeatures, params: 
           edit: workspaceEdit(snapshot, fix.edits, features),
         });
       });
-      if (snapshot.kind === "python") {
+      // QS900 (the time budget) is no finding a comment can suppress.
+      if (snapshot.kind === "python" && diagnostic.code !== ANALYSIS_STOPPED_CODE) {
         const suppression = suppressionAction(snapshot, diagnostic, features);
         if (suppression) actions.push(suppression);
       }

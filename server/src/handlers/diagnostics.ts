@@ -11,7 +11,7 @@ import {
   type DocumentDiagnosticReport,
 } from "vscode-languageserver/node";
 import type { Finding, Severity } from "../../../core/src/diagnostics";
-import type { DocumentSnapshot, Session } from "../session";
+import type { DocumentSnapshot, Session, StoppedEarly } from "../session";
 
 export const DIAGNOSTIC_SOURCE = "quantscope";
 
@@ -26,10 +26,26 @@ export function toDiagnostic(f: Finding): Diagnostic {
   return { range: f.range, severity: SEVERITY[f.severity], code: f.code, source: DIAGNOSTIC_SOURCE, message: f.message };
 }
 
+/** The code of the information diagnostic that says the analysis ran out of its time budget (docs/rules.md). */
+export const ANALYSIS_STOPPED_CODE = "QS900";
+
+/** ONE information diagnostic at the top of a document whose analysis stopped early, naming the rules skipped. */
+export function analysisStoppedDiagnostic(stopped: StoppedEarly): Diagnostic {
+  const rules = stopped.skippedRules;
+  const message =
+    `QuantScope stopped analyzing this file after ${stopped.elapsedMs} ms (time budget ${stopped.budgetMs} ms, ` +
+    `setting quantscope.analysis.timeBudgetMs); findings are partial, ${rules.length} rule${rules.length === 1 ? "" : "s"} skipped: ${rules.join(", ")}`;
+  const start = { line: 0, character: 0 };
+  return { range: { start, end: start }, severity: DiagnosticSeverity.Information, code: ANALYSIS_STOPPED_CODE, source: DIAGNOSTIC_SOURCE, message };
+}
+
 /** The diagnostics of a document's current version (from the session's per-version cache). */
 export function computeDiagnostics(session: Session, snapshot: DocumentSnapshot): Diagnostic[] {
   const analysis = session.analysis(snapshot.uri);
-  return analysis ? analysis.findings.map(toDiagnostic) : [];
+  if (!analysis) return [];
+  const diagnostics = analysis.findings.map(toDiagnostic);
+  if (analysis.stoppedEarly) diagnostics.push(analysisStoppedDiagnostic(analysis.stoppedEarly));
+  return diagnostics;
 }
 
 /**
