@@ -153,7 +153,7 @@ connection.onCompletion(guardRequest("textDocument/completion", (p, t) => comple
 connection.onDocumentSymbol(guardRequest("textDocument/documentSymbol", (p, t) => documentSymbols(session, features, p, t), []));
 // workspace/didChangeWorkspaceFolders is routed in initialized(): the library only allows it once the client's
 // capabilities are known.
-registerCommandHandlers(connection); // workspace/executeCommand (model commands, handlers/commands.ts)
+registerCommandHandlers(connection, () => session.pyproject.workspaceFolders); // workspace/executeCommand (model commands, handlers/commands.ts)
 connection.onShutdown(() => publisher.dispose());
 
 // Last line of defence: a bug in a timer or a promise chain is logged, never fatal.

@@ -29,6 +29,11 @@ export class PyprojectResolver {
     this.invalidate();
   }
 
+  /** The workspace folders the client last gave (file-system paths); model commands write only inside them. */
+  get workspaceFolders(): readonly string[] {
+    return this.fallbackFolders;
+  }
+
   /** Forget everything (a pyproject.toml was created, changed or deleted). */
   invalidate(): void {
     this.byDirectory.clear();

@@ -11,7 +11,7 @@ import type { WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport
 import { readModelFile } from "../../core/src/node/read-model";
 import type { ModelJobResult, WhatIfResult } from "../../server/src/handlers/commands";
 import { repoRoot } from "../helpers/shared";
-import { TestClient } from "./lsp-client";
+import { TestClient, type StartOptions } from "./lsp-client";
 
 const digits = (f: string) => path.join(repoRoot, "examples/digits", f);
 const clients: TestClient[] = [];
@@ -19,8 +19,8 @@ after(() => clients.forEach((c) => c.kill()));
 
 type Progress = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
-async function started(): Promise<TestClient> {
-  const c = await TestClient.start();
+async function started(options: StartOptions = {}): Promise<TestClient> {
+  const c = await TestClient.start(options);
   clients.push(c);
   return c;
 }
@@ -38,8 +38,9 @@ test("the server announces the model commands", async () => {
 });
 
 test("Quantize reports work-done progress on the client's token and writes a model our reader loads", async () => {
-  const c = await started();
   const out = tempDir();
+  // Outputs must land inside a workspace folder: the output folder is the workspace here.
+  const c = await started({ workspace: out });
   const token = "quantize-progress";
   const seen: Progress[] = [];
   c.rpc.onNotification("$/progress", (p: { token: string; value: Progress }) => {
@@ -68,8 +69,8 @@ test("Quantize reports work-done progress on the client's token and writes a mod
 });
 
 test("a cancelled Quantize answers RequestCancelled and leaves no output behind", async () => {
-  const c = await started();
   const out = tempDir();
+  const c = await started({ workspace: out });
   const token = "quantize-cancel";
   const source = new CancellationTokenSource();
   let reports = 0;

@@ -65,7 +65,10 @@ export interface ModelJobParams {
   weightObserver?: ObserverKind;
   /** ONNX node names kept in float (what-if runs). */
   keepFloat?: string[];
-  /** Where outputs go; default: beside the model. */
+  /**
+   * Where outputs go; default: beside the model. Must be inside a workspace folder (beside the model only when
+   * that is inside one; with no folder open, inside the model's folder), else the job is refused.
+   */
   outputDir?: string;
 }
 
@@ -272,8 +275,57 @@ function progressReporter(
   };
 }
 
-function outputBase(job: ModelJobParams): string {
-  const dir = job.outputDir ?? path.dirname(job.model);
+// ----- where outputs may go ------------------------------------------------------------------------------
+
+/** A path for a one-line message: control characters (a newline in a folder name) JSON-escaped. */
+function quotePath(p: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(p) ? JSON.stringify(p) : `'${p}'`;
+}
+
+function sameCase(p: string): string {
+  return process.platform === "win32" ? p.toLowerCase() : p;
+}
+
+/**
+ * The path with every symbolic link resolved in the part that exists (the rest is created as plain folders),
+ * so a link inside the workspace that points elsewhere counts as elsewhere.
+ */
+function realPathOfNearest(p: string): string {
+  let existing = path.resolve(p);
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync.native(existing), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return path.resolve(p);
+      missing.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+export function isInsideFolder(target: string, folder: string): boolean {
+  const rel = path.relative(sameCase(realPathOfNearest(folder)), sameCase(realPathOfNearest(target)));
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/**
+ * The folder a job writes to, checked before anything is read or created: inside one of the workspace folders
+ * (file-system paths), or with none open, inside the model's folder. Inputs may come from anywhere the user
+ * picked; outputs never leave the workspace, whatever a report or setting says.
+ */
+export function outputDirectory(job: ModelJobParams, workspaceFolders: readonly string[]): string {
+  const dir = path.resolve(job.outputDir ?? path.dirname(job.model));
+  const roots = workspaceFolders.length > 0 ? workspaceFolders : [path.dirname(job.model)];
+  if (roots.some((root) => isInsideFolder(dir, root))) return dir;
+  const where = workspaceFolders.length > 0 ? "the workspace" : "the workspace (no folder is open: outputs go beside the model)";
+  if (job.outputDir) throw new InputError(`output folder ${quotePath(dir)} is outside ${where}; choose a folder inside it`);
+  throw new InputError(`the outputs would go beside the model in ${quotePath(dir)}, which is outside the workspace; choose an output folder inside it`);
+}
+
+function outputBase(job: ModelJobParams, dir: string): string {
   if (job.outputDir) ensureDir(dir);
   return path.join(dir, `${path.basename(job.model, path.extname(job.model))}.${job.backend}`);
 }
@@ -310,16 +362,23 @@ function qconfigOf(job: ModelJobParams, model: Model): QConfigFile | undefined {
 
 type JobKind = "calibrate" | "quantize" | "compare";
 
-export async function runModelJob(kind: JobKind, job: ModelJobParams, progress: WorkDoneProgressReporter, signal: AbortSignal): Promise<ModelJobResult> {
+export async function runModelJob(
+  kind: JobKind,
+  job: ModelJobParams,
+  progress: WorkDoneProgressReporter,
+  signal: AbortSignal,
+  workspaceFolders: readonly string[] = [],
+): Promise<ModelJobResult> {
   const started = Date.now();
   if (kind === "compare" && !job.evaluation) throw new InputError("Compare needs evaluation data and labels (.npy) to run both models on");
+  const outDir = outputDirectory(job, workspaceFolders);
   const scale = kind === "compare" ? PHASES_COMPARE : job.evaluation && kind === "quantize" ? PHASES_WITH_EVAL : PHASES_NO_EVAL;
   const onProgress = progressReporter(progress, `${kind} ${path.basename(job.model)} (${job.backend})`, scale, kind === "compare" ? 95 : 100);
   const model = readModelFile(job.model);
   const calibFile = job.calibration[0];
   const calib = readModelInputs(calibFile, model, "the calibration data");
   const core = await loadCore();
-  const base = outputBase(job);
+  const base = outputBase(job, outDir);
   const qconfig = qconfigOf(job, model);
   const common = { model, modelName: job.model, backend: job.backend, calib, calibName: calibFile, batchSize: job.batchSize, qconfig, onProgress, signal };
 
@@ -465,10 +524,13 @@ export async function runWhatIf(job: ModelJobParams, progress: WorkDoneProgressR
   return { keepFloat, variant: score(variant), baseline: score(res), ...(res.float_accuracy !== undefined ? { floatAccuracy: res.float_accuracy } : {}) };
 }
 
-type Handler = (params: ExecuteCommandParams, token: CancellationToken, progress: WorkDoneProgressReporter) => Promise<unknown>;
+/** The workspace folders (file-system paths) where model jobs may write, as the client last said. */
+type WorkspaceFolders = () => readonly string[];
+
+type Handler = (params: ExecuteCommandParams, token: CancellationToken, progress: WorkDoneProgressReporter, folders: WorkspaceFolders) => Promise<unknown>;
 
 function modelJobHandler(kind: JobKind): Handler {
-  return (p, token, progress) => runModelJob(kind, parseModelJob(p.command, objectArg(p)), progress, abortSignalFor(token));
+  return (p, token, progress, folders) => runModelJob(kind, parseModelJob(p.command, objectArg(p)), progress, abortSignalFor(token), folders());
 }
 
 const handlers = new Map<string, Handler>([
@@ -505,12 +567,12 @@ export function commandIds(): string[] {
   return [...handlers.keys()];
 }
 
-export function registerCommandHandlers(connection: Connection): void {
+export function registerCommandHandlers(connection: Connection, workspaceFolders: WorkspaceFolders = () => []): void {
   connection.onExecuteCommand(async (params, token, progress) => {
     const handler = handlers.get(params.command);
     if (!handler) throw new ResponseError(ErrorCodes.MethodNotFound, `unknown command '${params.command}'`);
     try {
-      return await handler(params, token, progress);
+      return await handler(params, token, progress, workspaceFolders);
     } catch (e) {
       throw toResponseError(params.command, e, (m) => connection.console.error(m));
     } finally {
