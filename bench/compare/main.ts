@@ -2,7 +2,7 @@
 // calibrated on 8 pseudo-random images; times quantizeModel alone and compareModels (calibration with
 // statistics, convert, weight comparison, propagated and shadow activation comparison on the same 8 images)
 // in the same process, and reports the ratio (target: compare at most 2x quantize).
-// Usage: npm run bench:compare [-- --json]
+// Usage: npm run bench:models [-- --json] (runs after bench/models/main.ts)
 import * as fs from "node:fs";
 import { loadCore } from "../../core/src/node/load-core";
 import { compareModels } from "../../core/src/numeric/compare-models";
