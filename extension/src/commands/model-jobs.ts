@@ -73,6 +73,11 @@ async function resolveParams(kind: JobKind, args: ModelJobArgs): Promise<ModelJo
 }
 
 export async function runModelJob(ctx: CommandContext, kind: JobKind, first: unknown): Promise<ModelJobResult | undefined> {
+  // Model jobs write files: in Restricted Mode only diagnostics run (package.json declares limited support).
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showErrorMessage(`QuantScope: ${kind} writes files; trust this workspace first (Workspaces: Manage Workspace Trust).`);
+    return undefined;
+  }
   const params = await resolveParams(kind, argsFrom(first));
   if (!params) return undefined;
   const name = path.basename(params.model);

@@ -92,6 +92,13 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     this.post({ type: "report", report, file, whatIf: !!job?.evaluation });
   }
 
+  /** The source files the shown report links to (after addSourceLinks). */
+  private linkedSources(): Set<string> {
+    const files = new Set<string>();
+    for (const l of this.shown?.report.layers ?? []) if (l.source) files.add(l.source.file);
+    return files;
+  }
+
   private post(message: ToWebview): void {
     void this.view?.webview.postMessage(message);
   }
@@ -112,6 +119,11 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         break;
       }
       case "openSource": {
+        // Only files the extension itself linked (inside a workspace folder): a report cannot open others.
+        if (!this.linkedSources().has(m.file) || !insideWorkspace(m.file)) {
+          this.output.warn(`refused to open ${JSON.stringify(m.file)}: not a source file of this report inside the workspace`);
+          break;
+        }
         const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(m.file));
         const line = Math.max(0, m.line - 1);
         await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.One });
@@ -121,7 +133,8 @@ export class ReportPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         await this.whatIf(m.keepFloat);
         break;
       case "command":
-        await vscode.commands.executeCommand(m.command);
+        if (PANEL_COMMANDS.has(m.command)) await vscode.commands.executeCommand(m.command);
+        else this.output.warn(`refused panel command ${JSON.stringify(m.command)}`);
         break;
     }
   }
@@ -192,4 +205,27 @@ function resolvePaths(report: PanelReport, dir: string): PanelReport {
     model: abs(report.model),
     layers: report.layers.map((l) => (l.source ? { ...l, source: { ...l.source, file: abs(l.source.file) } } : l)),
   };
+}
+
+/** The only commands the panel's buttons may run (the webview is untrusted input). */
+const PANEL_COMMANDS: ReadonlySet<string> = new Set(["quantscope.quantizeModel", "quantscope.openReport", "quantscope.compareModels"]);
+
+/** True when `file` lies inside one of the workspace folders (after resolving `..` and symbolic links). */
+function insideWorkspace(file: string): boolean {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return false;
+  }
+  return (vscode.workspace.workspaceFolders ?? []).some((f) => {
+    let root: string;
+    try {
+      root = fs.realpathSync(f.uri.fsPath);
+    } catch {
+      return false;
+    }
+    const rel = path.relative(root, real);
+    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  });
 }
