@@ -7,17 +7,7 @@ import { histogramChart, rangesChart, sensitivityChart, sqnrChart } from "./char
 import { el, formatDb, formatNumber, formatPercent } from "./dom";
 import { numericView, type ActivationView } from "./model";
 import type { ChartTheme } from "./theme";
-
-function section(id: string, title: string, ...children: (Node | undefined)[]): HTMLElement {
-  return el("section", { id, "aria-labelledby": `${id}-title` }, el("h2", { id: `${id}-title` }, title), ...children);
-}
-
-function chartBox(id: string, height: number, label: string): { box: HTMLElement; canvas: HTMLCanvasElement } {
-  const canvas = el("canvas", { id, role: "img", "aria-label": label });
-  const box = el("div", { class: "chart" }, canvas);
-  box.style.height = `${height}px`;
-  return { box, canvas };
-}
+import { chartBox, section } from "./layout";
 
 function db(v: number | null | undefined): string {
   if (v === undefined) return "–";
