@@ -2,6 +2,9 @@
 // the document's pyproject.toml (server process). Editor settings win over pyproject for select/ignore.
 import { isEngine, type Engine } from "../../core/src/backends/engine";
 import type { Finding, Severity } from "../../core/src/diagnostics";
+import { applyConfig, isRuleEnabled } from "../../core/src/python/config";
+
+export { isRuleEnabled };
 
 /** Rule selection, as in `[tool.quantscope]` and the editor settings. */
 export interface LintSettings {
@@ -72,24 +75,7 @@ export function mergeSettings(client: ClientSettings, pyproject: LintSettings): 
   };
 }
 
-function matches(code: string, patterns: string[]): boolean {
-  return patterns.some((p) => p.trim().toUpperCase() === "ALL" || code.startsWith(p.trim().toUpperCase()));
-}
-
-/** Whether a rule code is reported under these settings. */
-export function isRuleEnabled(code: string, lint: LintSettings): boolean {
-  if (lint.ignore && matches(code, lint.ignore)) return false;
-  if (lint.select && lint.select.length > 0) return matches(code, lint.select);
-  return true;
-}
-
-/** Drops disabled rules and applies severity overrides. */
+/** Drops disabled rules and applies severity overrides: the CLI's own selection logic, so both agree. */
 export function applyLintSettings(findings: Finding[], lint: LintSettings): Finding[] {
-  const out: Finding[] = [];
-  for (const f of findings) {
-    if (!isRuleEnabled(f.code, lint)) continue;
-    const severity = lint.severityOverrides?.[f.code];
-    out.push(severity ? { ...f, severity } : f);
-  }
-  return out;
+  return applyConfig(findings, lint);
 }

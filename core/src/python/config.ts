@@ -15,8 +15,12 @@ export interface LintConfig {
 
 const SEVERITIES: readonly Severity[] = ["error", "warning", "information", "hint"];
 
+/** A pattern is "ALL" or a code prefix; case and surrounding blanks don't matter (settings are typed by hand). */
 function matches(code: string, patterns: string[]): boolean {
-  return patterns.some((p) => p === "ALL" || code.startsWith(p.trim().toUpperCase()));
+  return patterns.some((p) => {
+    const prefix = p.trim().toUpperCase();
+    return prefix === "ALL" || code.startsWith(prefix);
+  });
 }
 
 /** Whether a rule code is enabled under this configuration. */

@@ -28,6 +28,10 @@ test("select, ignore (codes and prefixes) and severity overrides", async () => {
   assert.deepEqual(await codes({ select: ["QS3"], ignore: ["QS304"] }), ["QS301 error"]);
   assert.deepEqual(await codes({ ignore: ["QS5"], severityOverrides: { QS304: "warning" } }), ["QS301 error", "QS304 warning"]);
   assert.equal(isRuleEnabled("QS101", { select: ["ALL"], ignore: ["QS10"] }), false);
+  // Hand-typed settings: case and blanks don't matter, in the CLI as in the server.
+  assert.equal(isRuleEnabled("QS101", { select: [" all "] }), true);
+  assert.equal(isRuleEnabled("QS101", { select: ["qs3"] }), false);
+  assert.equal(isRuleEnabled("QS301", { select: [" qs3 "] }), true);
 });
 
 test("suppression comments: one code, several codes, all codes, the line above", async () => {
