@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ResponseError } from "vscode-jsonrpc/node";
 import type { ModelJobResult } from "../../server/src/handlers/commands";
-import { isInsideFolder } from "../../server/src/handlers/commands";
+import { isInsideFolder } from "../../core/src/node/paths";
 import { repoRoot } from "../helpers/shared";
 import { TestClient } from "./lsp-client";
 

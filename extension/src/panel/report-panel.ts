@@ -9,6 +9,7 @@ import { CancellationTokenSource, ExecuteCommandRequest, type LanguageClient } f
 import type { ModelJobParams, WhatIfResult } from "../../../server/src/handlers/commands";
 import type { FromWebview, RenderedSummary, ToWebview } from "../../webview/protocol";
 import { toPanelReport, type PanelReport } from "../../webview/report-model";
+import { isInsideFolder } from "../../../core/src/node/paths";
 import { describeJobError } from "../server-jobs";
 import { showOnnxNode } from "./onnx-graph-document";
 import { addSourceLinks } from "./source-links";
@@ -212,20 +213,5 @@ const PANEL_COMMANDS: ReadonlySet<string> = new Set(["quantscope.quantizeModel",
 
 /** True when `file` lies inside one of the workspace folders (after resolving `..` and symbolic links). */
 function insideWorkspace(file: string): boolean {
-  let real: string;
-  try {
-    real = fs.realpathSync(file);
-  } catch {
-    return false;
-  }
-  return (vscode.workspace.workspaceFolders ?? []).some((f) => {
-    let root: string;
-    try {
-      root = fs.realpathSync(f.uri.fsPath);
-    } catch {
-      return false;
-    }
-    const rel = path.relative(root, real);
-    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-  });
+  return (vscode.workspace.workspaceFolders ?? []).some((f) => isInsideFolder(file, f.uri.fsPath));
 }

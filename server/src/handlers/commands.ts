@@ -10,6 +10,7 @@ import type { NpyArray } from "../../../core/src/data/npy";
 import { CancelledError, InputError } from "../../../core/src/errors";
 import { loadCore } from "../../../core/src/node/load-core";
 import { readDataFile } from "../../../core/src/node/read-data";
+import { isInsideFolder } from "../../../core/src/node/paths";
 import { readModelFile } from "../../../core/src/node/read-model";
 import { ensureDir, writeFilesAtomic } from "../../../core/src/node/write-file";
 import { isDefaultDomain, type Attribute, type Model } from "../../../core/src/onnx/ir";
@@ -281,34 +282,6 @@ function progressReporter(
 function quotePath(p: string): string {
   // eslint-disable-next-line no-control-regex
   return /[\u0000-\u001f\u007f]/.test(p) ? JSON.stringify(p) : `'${p}'`;
-}
-
-function sameCase(p: string): string {
-  return process.platform === "win32" ? p.toLowerCase() : p;
-}
-
-/**
- * The path with every symbolic link resolved in the part that exists (the rest is created as plain folders),
- * so a link inside the workspace that points elsewhere counts as elsewhere.
- */
-function realPathOfNearest(p: string): string {
-  let existing = path.resolve(p);
-  const missing: string[] = [];
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync.native(existing), ...missing.reverse());
-    } catch {
-      const parent = path.dirname(existing);
-      if (parent === existing) return path.resolve(p);
-      missing.push(path.basename(existing));
-      existing = parent;
-    }
-  }
-}
-
-export function isInsideFolder(target: string, folder: string): boolean {
-  const rel = path.relative(sameCase(realPathOfNearest(folder)), sameCase(realPathOfNearest(target)));
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /**
