@@ -2,7 +2,7 @@
 // fake_quantize_per_channel_affine, and FusedMovingAvgObsFakeQuantize, the default QAT fake-quant
 // module of every backend's qconfig, step by step, with the backends' default configurations.
 import type { WasmCore } from "./core";
-import { allocOrThrow, elementCountOf, splitAtAxis, withScratch, type QuantDtype } from "./quantize";
+import { elementCountOf, splitAtAxis, type QuantDtype } from "./quantize";
 import {
   FLOAT32_EPS,
   observerQParamFlags,
@@ -42,7 +42,7 @@ export function fakeQuantizePerTensor(
   checkRange(quantMin, quantMax);
   checkScale(scale);
   checkZeroPoint(zeroPoint, quantMin, quantMax);
-  return withScratch(core, (alloc) => {
+  return core.scoped((alloc) => {
     const buf = alloc(x.byteLength);
     core.f32(buf, x.length).set(x);
     core.exports.fakeQuantizePerTensor(buf, buf, x.length, scale, zeroPoint, quantMin, quantMax);
@@ -90,7 +90,7 @@ export function fakeQuantizePerChannel(
     checkScale(scales[c], `scale of channel ${c}`);
     checkZeroPoint(zeroPoints[c], quantMin, quantMax, `zero point of channel ${c}`);
   }
-  return withScratch(core, (alloc) => {
+  return core.scoped((alloc) => {
     const buf = alloc(x.byteLength);
     core.f32(buf, x.length).set(x);
     const s = alloc(split.channels * 4);
@@ -243,8 +243,8 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
     if (this.channels === channels) return;
     if (this.channels >= 0)
       throw new RangeError(`fake-quant saw ${this.channels} channels before and ${channels} now`);
-    this.minPtr = allocOrThrow(this.core, channels * 4);
-    this.maxPtr = allocOrThrow(this.core, channels * 4);
+    this.minPtr = this.core.alloc(channels * 4);
+    this.maxPtr = this.core.alloc(channels * 4);
     this.core.f32(this.minPtr, channels).fill(Infinity);
     this.core.f32(this.maxPtr, channels).fill(-Infinity);
     this.channels = channels;
@@ -258,7 +258,7 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
     const split = this.perChannel ? splitAtAxis(shape, 0) : { outer: 1, channels: 1, inner: x.length };
     this.ensureChannels(split.channels);
     const count = split.channels;
-    return withScratch(this.core, (alloc) => {
+    return this.core.scoped((alloc) => {
       const src = alloc(x.byteLength);
       this.core.f32(src, x.length).set(x);
       const dst = alloc(x.byteLength);
@@ -295,7 +295,7 @@ class WasmFusedFakeQuant implements FusedMovingAvgObsFakeQuantize {
     if (this.disposed) throw new Error("FusedMovingAvgObsFakeQuantize was disposed");
     if (this.channels < 0) return { scales: Float32Array.of(1), zeroPoints: Int32Array.of(0) };
     const count = this.channels;
-    return withScratch(this.core, (alloc) => {
+    return this.core.scoped((alloc) => {
       const scales = alloc(count * 4);
       const zps = alloc(count * 4);
       this.core.exports.observerQParams(

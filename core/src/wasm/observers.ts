@@ -4,11 +4,9 @@
 import type { WasmCore } from "./core";
 import {
   QUANT_DTYPES,
-  allocOrThrow,
   elementCountOf,
   isQuantDtype,
   splitAtAxis,
-  withScratch,
   type QuantDtype,
 } from "./quantize";
 
@@ -433,11 +431,11 @@ class WasmObserver implements Observer {
     this.perChannel = isPerChannelKind(spec.kind);
     this.bins = spec.bins ?? 2048;
     try {
-      this.state = allocOrThrow(core, 16);
-      this.range = allocOrThrow(core, 16);
+      this.state = core.alloc(16);
+      this.range = core.alloc(16);
       core.f32(this.state, 2).set([Infinity, -Infinity]);
       if (spec.kind === "histogram") {
-        this.hist = allocOrThrow(core, this.bins * 4);
+        this.hist = core.alloc(this.bins * 4);
         core.f32(this.hist, this.bins).fill(0);
         this.histogram = () => this.histogramState();
       }
@@ -456,7 +454,7 @@ class WasmObserver implements Observer {
       this.core.free(this.scratch);
       this.scratch = 0;
       this.scratchBytes = 0;
-      this.scratch = allocOrThrow(this.core, bytes);
+      this.scratch = this.core.alloc(bytes);
       this.scratchBytes = bytes;
     }
     return this.scratch;
@@ -470,7 +468,7 @@ class WasmObserver implements Observer {
       this.core.free(this.staging);
       this.staging = 0;
       this.stagingBytes = 0;
-      this.staging = allocOrThrow(this.core, x.byteLength);
+      this.staging = this.core.alloc(x.byteLength);
       this.stagingBytes = x.byteLength;
     }
     this.core.f32(this.staging, x.length).set(x);
@@ -510,8 +508,8 @@ class WasmObserver implements Observer {
           );
         }
         if (!initialized) {
-          this.minPtr = allocOrThrow(this.core, split.channels * 4);
-          this.maxPtr = allocOrThrow(this.core, split.channels * 4);
+          this.minPtr = this.core.alloc(split.channels * 4);
+          this.maxPtr = this.core.alloc(split.channels * 4);
           this.channels = split.channels;
         }
         const scratch = this.ensureScratch(split.channels * 8);
@@ -565,7 +563,7 @@ class WasmObserver implements Observer {
   calculateQParams(): QParams {
     this.live();
     const ex = this.core.exports;
-    return withScratch(this.core, (alloc) => {
+    return this.core.scoped((alloc) => {
       if (this.spec.kind === "histogram") {
         const out = alloc(16);
         const scratch = this.ensureScratch((7 * this.bins + 8) * 4);
@@ -637,8 +635,8 @@ class WasmObserver implements Observer {
     this.reset();
     if (this.perChannel) {
       if (mins.length === 0) return;
-      this.minPtr = allocOrThrow(this.core, mins.length * 4);
-      this.maxPtr = allocOrThrow(this.core, mins.length * 4);
+      this.minPtr = this.core.alloc(mins.length * 4);
+      this.maxPtr = this.core.alloc(mins.length * 4);
       this.channels = mins.length;
       this.core.f32(this.minPtr, mins.length).set(mins);
       this.core.f32(this.maxPtr, maxs.length).set(maxs);

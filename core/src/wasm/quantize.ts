@@ -1,7 +1,7 @@
 // Typed host API over the WASM core's quantize/dequantize kernels (any process): per-tensor,
 // per-channel and dynamic quantization with PyTorch's exact CPU arithmetic. Arrays are copied into
 // linear memory once per call; the *Ptr variants work on buffers that already live there.
-import { WasmMemoryError, type WasmCore } from "./core";
+import type { WasmCore } from "./core";
 
 export const QUANT_DTYPES = ["quint8", "qint8", "qint32"] as const;
 export type QuantDtype = (typeof QUANT_DTYPES)[number];
@@ -10,33 +10,6 @@ export type QuantDtype = (typeof QUANT_DTYPES)[number];
 export const QUANT_DTYPE_CODE: Record<QuantDtype, number> = { quint8: 0, qint8: 1, qint32: 2 };
 
 export type QuantArray = Uint8Array | Int8Array | Int32Array;
-
-/**
- * core.alloc, reporting the allocator's out-of-memory abort as WasmMemoryError: the minimal runtime
- * aborts with a bare `unreachable` trap, and alloc traps for no other reason.
- */
-export function allocOrThrow(core: WasmCore, bytes: number): number {
-  try {
-    return core.alloc(bytes);
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) throw new WasmMemoryError(core.memoryCapBytes);
-    throw e;
-  }
-}
-
-/** core.scoped with allocOrThrow: scratch buffers are freed afterwards, whatever happens. */
-export function withScratch<T>(core: WasmCore, fn: (alloc: (bytes: number) => number) => T): T {
-  return core.scoped((alloc) =>
-    fn((bytes) => {
-      try {
-        return alloc(bytes);
-      } catch (e) {
-        if (e instanceof WebAssembly.RuntimeError) throw new WasmMemoryError(core.memoryCapBytes);
-        throw e;
-      }
-    }),
-  );
-}
 
 export function isQuantDtype(s: unknown): s is QuantDtype {
   return typeof s === "string" && (QUANT_DTYPES as readonly string[]).includes(s);
@@ -159,7 +132,7 @@ export function quantizePerTensor(
 ): QuantArray {
   checkScale(scale);
   checkZeroPoint(zeroPoint, dtype);
-  return withScratch(core, (alloc) => {
+  return core.scoped((alloc) => {
     const src = alloc(x.byteLength);
     core.f32(src, x.length).set(x);
     const dst = alloc(x.length * bytesPerElement(dtype));
@@ -180,7 +153,7 @@ export function dequantizePerTensor(
 ): Float32Array {
   checkScale(scale);
   checkZeroPoint(zeroPoint, dtype);
-  return withScratch(core, (alloc) => {
+  return core.scoped((alloc) => {
     const src = alloc(q.byteLength);
     viewQuant(core, dtype, src, q.length).set(q);
     const dst = alloc(q.length * 4);
@@ -219,7 +192,7 @@ function perChannel(
   checkShape(x.length, shape);
   const split = splitAtAxis(shape, axis);
   checkChannelParams(split, scales, zeroPoints, dtype);
-  return withScratch(core, (alloc) => {
+  return core.scoped((alloc) => {
     const src = alloc(x.byteLength);
     core.u8(src, x.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     const scalesPtr = alloc(split.channels * 8);
@@ -311,7 +284,7 @@ export function quantizePerTensorDynamic(
     if (!Number.isFinite(x[i])) throw new RangeError(`dynamic quantization input has ${x[i]} at index ${i}`);
   }
   const reduce = reduceRange && engine !== "qnnpack";
-  return withScratch(core, (alloc) => {
+  return core.scoped((alloc) => {
     const src = alloc(x.byteLength);
     core.f32(src, x.length).set(x);
     const dst = alloc(x.length);
